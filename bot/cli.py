@@ -1,0 +1,208 @@
+"""`tend`: the one console script (chat, run, classify, nlu, safety).
+
+Sub-commands only parse arguments and hand over; the work lives in the packages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from typing import TextIO
+
+from bot.settings import Settings
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Application"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# ---------------------------------------------------------------- classify
+async def classify_stream(understander, lines: Sequence[str], out: TextIO, batch: int = 16) -> None:
+    """Classify lines concurrently in small batches, writing answers strictly in input order."""
+    for start in range(0, len(lines), batch):
+        chunk = lines[start : start + batch]
+        results = await asyncio.gather(*(understander.understand(text) for text in chunk))
+        for text, understanding in zip(chunk, results):
+            record = {
+                "text": text,
+                "intent": understanding.intent,
+                "confidence": round(understanding.confidence, 4),
+                "crisis": understanding.safety.crisis,
+                "crisis_kind": understanding.safety.kind if understanding.safety.crisis else None,
+                "safety": understanding.safety.action,
+            }
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+
+
+async def _classify(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
+    from bot.nlu_runtime import nlu_client
+    from nlu.understanding import Understander
+
+    lines = [line.rstrip("\r\n") for line in stdin]
+    async with nlu_client(settings) as client:
+        await classify_stream(Understander(client), lines, stdout)
+    return 0
+
+
+# ---------------------------------------------------------------- nlu
+def _nlu_train(args: argparse.Namespace) -> int:
+    from nlu import rasa_service
+
+    outcome = rasa_service.train(args.language, force=args.force)
+    if outcome.trained:
+        print(f"trained {outcome.model} in {outcome.seconds:.1f}s ({outcome.size_bytes / 1e6:.1f} MB)")
+    else:
+        print(f"model {outcome.model} is up to date (data and config unchanged); not retraining")
+    return 0
+
+
+def _nlu_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from nlu import rasa_service
+
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
+        print("Refusing to bind the NLU server beyond this machine without --allow-remote.", file=sys.stderr)
+        return 2
+    rasa_service.train(args.language)
+    server = rasa_service.NluServer(
+        args.language, host=args.host, port=args.port, token=settings.nlu_token or None
+    )
+    server.start()
+    try:
+        server.wait_ready()
+        print(f"NLU server ready at {server.url} (model {server.model.name}); Ctrl-C stops it", flush=True)
+        while server.running():
+            time.sleep(1)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        server.stop()
+
+
+async def _nlu_eval(settings: Settings, language: str) -> int:
+    from bot.nlu_runtime import nlu_client
+    from nlu import evaluation, rasa_service
+
+    pairs = evaluation.load_examples(rasa_service.test_data_dir(language))
+    texts = [t for t, _ in pairs]
+    gold = [g for _, g in pairs]
+    async with nlu_client(settings) as client:
+        async def parse(text: str) -> str:
+            return (await client.parse(text)).intent
+
+        predicted = await evaluation.predict_all(texts, parse)
+    report = evaluation.score(gold, predicted, texts)
+    md, _ = evaluation.write_report(
+        report, rasa_service.NLU_DIR / "results", f"eval-{language}", f"NLU evaluation ({language})"
+    )
+    print(
+        f"{report.examples} held-out examples: accuracy {report.accuracy:.3f}, macro F1 {report.macro_f1:.3f}, "
+        f"crisis recall (Rasa alone) {report.crisis_recall:.3f}; report in {md}"
+    )
+    return 0
+
+
+def _nlu_compare(args: argparse.Namespace) -> int:
+    from nlu.pipeline_comparison import compare
+
+    path = compare(args.configs, args.language)
+    print(f"comparison written to {path}")
+    return 0
+
+
+# ---------------------------------------------------------------- chat / run
+def _chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.console import run_console
+
+    return asyncio.run(run_console(settings, start_nlu=not args.no_nlu))
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.telegram_app import run_telegram
+
+    if not settings.telegram_token:
+        print("TELEGRAM_BOT_TOKEN is not set. Use `tend chat` to talk to Tend in the terminal.", file=sys.stderr)
+        return 2
+    return run_telegram(settings, start_nlu=args.with_nlu)
+
+
+def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.safety_eval_cli import run_safety_eval
+
+    return asyncio.run(run_safety_eval(settings, net_only=args.net_only, sweep=args.sweep))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tend", description="Tend, a self-compassion coach for parents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="talk to the coach in the terminal")
+    chat.add_argument("--no-nlu", action="store_true", help="do not start an NLU server (safety net only)")
+
+    run = sub.add_parser("run", help="run the Telegram bot")
+    run.add_argument("--with-nlu", action="store_true", help="start a local NLU server if none answers")
+
+    sub.add_parser("classify", help="classify stdin lines, one JSON object per line on stdout")
+
+    nlu = sub.add_parser("nlu", help="train, serve and evaluate the Rasa NLU model")
+    nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True)
+    train = nlu_sub.add_parser("train", help="train when data or config changed")
+    train.add_argument("--force", action="store_true")
+    train.add_argument("--language", default="en")
+    serve = nlu_sub.add_parser("serve", help="rasa run --enable-api on 127.0.0.1 with an auth token")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5005)
+    serve.add_argument("--language", default="en")
+    serve.add_argument("--allow-remote", action="store_true")
+    evaluate = nlu_sub.add_parser("eval", help="evaluate on the held-out split, report to nlu/results/")
+    evaluate.add_argument("--language", default="en")
+    compare = nlu_sub.add_parser("compare", help="compare candidate pipelines on the held-out split")
+    compare.add_argument("configs", nargs="+")
+    compare.add_argument("--language", default="en")
+
+    safety = sub.add_parser("safety", help="the crisis safety stack")
+    safety_sub = safety.add_subparsers(dest="safety_command", required=True)
+    sev = safety_sub.add_parser("eval", help="recall and false alarms on tests/data/safety_eval.yml")
+    sev.add_argument("--net-only", action="store_true", help="layer 1 alone (as when Rasa is down)")
+    sev.add_argument("--sweep", action="store_true", help="also sweep layer-2 thresholds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    _configure_logging(settings.log_level if args.command in ("run",) else "WARNING")
+    if args.command == "classify":
+        return asyncio.run(_classify(settings, sys.stdin, sys.stdout))
+    if args.command == "chat":
+        return _chat(args, settings)
+    if args.command == "run":
+        return _run(args, settings)
+    if args.command == "nlu":
+        if args.nlu_command == "train":
+            return _nlu_train(args)
+        if args.nlu_command == "serve":
+            return _nlu_serve(args, settings)
+        if args.nlu_command == "eval":
+            return asyncio.run(_nlu_eval(settings, args.language))
+        if args.nlu_command == "compare":
+            return _nlu_compare(args)
+    if args.command == "safety":
+        return _safety_eval(args, settings)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""Finding or starting the NLU server a command needs, for exactly as long as it needs it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator
+
+from bot.settings import Settings
+from nlu.client import RasaClient
+from nlu.rasa_service import NluServer, load_or_create_token, model_loaded
+
+log = logging.getLogger(__name__)
+
+
+def nlu_token(settings: Settings) -> str:
+    return settings.nlu_token or load_or_create_token()
+
+
+def make_client(settings: Settings, url: str | None = None, token: str | None = None) -> RasaClient:
+    return RasaClient(
+        url or settings.nlu_url,
+        token or nlu_token(settings),
+        connect_timeout=settings.nlu_connect_timeout,
+        read_timeout=settings.nlu_read_timeout,
+    )
+
+
+@contextlib.asynccontextmanager
+async def nlu_client(settings: Settings, *, start_if_missing: bool = True) -> AsyncIterator[RasaClient]:
+    """A client for the configured server; when none answers, a local server for our lifetime.
+
+    Only a server on this machine is ever started here (127.0.0.1); a configured remote URL
+    that does not answer is reported, not replaced.
+    """
+    token = nlu_token(settings)
+    if await asyncio.to_thread(model_loaded, settings.nlu_url, token):
+        client = make_client(settings, token=token)
+        try:
+            yield client
+        finally:
+            await client.aclose()
+        return
+    if not start_if_missing:
+        raise RuntimeError(f"No NLU server answers at {settings.nlu_url}")
+    print("Starting a local NLU server for this command (Rasa takes ~20 s to load)...", file=sys.stderr)
+    server = NluServer(token=token)
+    server.start()
+    try:
+        await asyncio.to_thread(server.wait_ready)
+        client = make_client(settings, url=server.url, token=token)
+        try:
+            yield client
+        finally:
+            await client.aclose()
+    finally:
+        server.stop()

@@ -1,0 +1,69 @@
+"""Configuration from the environment (every variable is listed in `.env.example`).
+
+Read once at start-up and passed down explicitly: domain code never reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_dotenv(path: Path) -> None:
+    """Minimal `.env` support (KEY=VALUE lines); the real environment always wins."""
+    if not path.exists():
+        return
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, value = line.split("=", 1)
+        key = key.strip()
+        value = value.strip().strip('"').strip("'")
+        if key and key not in os.environ:
+            os.environ[key] = value
+
+
+def _int_set(raw: str) -> frozenset[int]:
+    return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: str | None = None
+    telegram_base_url: str | None = None
+    telegram_base_file_url: str | None = None
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'tend.db'}"
+    nlu_url: str = "http://127.0.0.1:5005"
+    nlu_token: str | None = None
+    nlu_connect_timeout: float = 1.0
+    nlu_read_timeout: float = 5.0
+    default_language: str = "en"
+    log_level: str = "INFO"
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    facilitator_chat_id: int | None = None
+    store_message_text: bool = False
+
+    @classmethod
+    def from_env(cls, dotenv: Path | None = PROJECT_ROOT / ".env") -> Settings:
+        if dotenv is not None:
+            _load_dotenv(dotenv)
+        env = os.environ
+        facilitator = env.get("TEND_FACILITATOR_CHAT_ID", "").strip()
+        return cls(
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_base_url=env.get("TELEGRAM_BASE_URL") or None,
+            telegram_base_file_url=env.get("TELEGRAM_BASE_FILE_URL") or None,
+            database_url=env.get("DATABASE_URL") or cls.database_url,
+            nlu_url=env.get("NLU_URL") or cls.nlu_url,
+            nlu_token=env.get("TEND_NLU_TOKEN") or None,
+            nlu_connect_timeout=float(env.get("NLU_CONNECT_TIMEOUT", cls.nlu_connect_timeout)),
+            nlu_read_timeout=float(env.get("NLU_READ_TIMEOUT", cls.nlu_read_timeout)),
+            default_language=env.get("TEND_DEFAULT_LANGUAGE", cls.default_language),
+            log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
+            admin_ids=_int_set(env.get("TEND_ADMIN_IDS", "")),
+            facilitator_chat_id=int(facilitator) if facilitator else None,
+        )

@@ -1,0 +1,82 @@
+"""Choose the Rasa pipeline by measurement: train each candidate, score it on the held-out split.
+
+Every candidate is trained on the same data and evaluated through the same HTTP path as the
+bot, one after another on the same machine, so training times are comparable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nlu import evaluation, rasa_service
+from nlu.client import RasaClient
+
+
+async def _score_model(model: Path, language: str) -> evaluation.EvalReport:
+    pairs = evaluation.load_examples(rasa_service.test_data_dir(language))
+    texts = [t for t, _ in pairs]
+    gold = [g for _, g in pairs]
+    server = rasa_service.NluServer(language, model=model)
+    await asyncio.to_thread(server.__enter__)
+    try:
+        async with RasaClient(server.url, server.token, read_timeout=30) as client:
+            async def parse(text: str) -> str:
+                return (await client.parse(text)).intent
+
+            predicted = await evaluation.predict_all(texts, parse, concurrency=4)
+    finally:
+        server.stop()
+    return evaluation.score(gold, predicted, texts)
+
+
+def compare(configs: list[str], language: str = "en") -> Path:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for config in configs:
+            config_path = Path(config).resolve()
+            out = Path(tmp) / f"{config_path.stem}.tar.gz"
+            outcome = rasa_service.train(language, force=True, config=config_path, out=out)
+            report = asyncio.run(_score_model(out, language))
+            rows.append(
+                {
+                    "config": config_path.relative_to(rasa_service.PROJECT_ROOT).as_posix(),
+                    "train_seconds": round(outcome.seconds, 1),
+                    "model_mb": round(outcome.size_bytes / 1e6, 2),
+                    "accuracy": report.accuracy,
+                    "macro_f1": report.macro_f1,
+                    "crisis_recall": report.crisis_recall,
+                    "crisis_exact": report.crisis_as_crisis_intent,
+                    "per_intent_f1": {k: v.f1 for k, v in report.per_intent.items()},
+                }
+            )
+    results = rasa_service.NLU_DIR / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "pipeline_comparison.json").write_text(json.dumps(rows, indent=2) + "\n")
+    lines = [
+        "# Pipeline comparison",
+        "",
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `tend nlu compare` (`make nlu-compare`):",
+        "each candidate trained on `nlu/data/en`, scored on the held-out `nlu/test_data/en` through",
+        "the Rasa HTTP server, on this machine (2 cores).",
+        "",
+        "| pipeline | train s | model MB | accuracy | macro F1 | crisis recall | crisis exact |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| `{r['config']}` | {r['train_seconds']} | {r['model_mb']} | {r['accuracy']:.3f} | "
+            f"{r['macro_f1']:.3f} | {r['crisis_recall']:.3f} | {r['crisis_exact']:.3f} |"
+        )
+    intents = sorted({i for r in rows for i in r["per_intent_f1"]})
+    lines += ["", "Per-intent F1:", "", "| intent | " + " | ".join(Path(r["config"]).stem for r in rows) + " |"]
+    lines.append("|---|" + "---:|" * len(rows))
+    for intent in intents:
+        cells = " | ".join(f"{r['per_intent_f1'].get(intent, 0):.3f}" for r in rows)
+        lines.append(f"| {intent} | {cells} |")
+    path = results / "pipeline_comparison.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path

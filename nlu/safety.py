@@ -1,0 +1,109 @@
+"""The crisis safety stack: the deterministic net, then Rasa's crisis intents, then asking.
+
+Recall over precision. The net (layer 1) sees every message first and decides alone when Rasa
+is unreachable. Rasa (layer 2) adds what the net's patterns did not foresee, with thresholds
+deliberately lower than for any other intent; they live in `nlu/safety_policy.yml`, chosen by
+measurement (`tend safety eval --sweep`, results in `nlu/results/`). When neither layer is sure,
+the answer is to ask the parent directly (layer 3), never to guess "no".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from nlu.client import NluResult
+from nlu.crisis_net import CrisisNet, NetVerdict, default_net
+from nlu.intents import CRISIS_INTENT_KIND, CrisisKind
+
+POLICY_PATH = Path(__file__).with_name("safety_policy.yml")
+
+Action = Literal["none", "ask", "handoff"]
+Layer = Literal["net", "nlu", "ask"]
+
+
+class SafetyPolicy(BaseModel):
+    """Layer-2 thresholds. See the policy file for how each number was chosen."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    handoff_confidence: float = Field(ge=0, le=1)
+    ask_confidence: float = Field(ge=0, le=1)
+    ask_max_rank: int = Field(ge=1, le=10)
+
+
+@lru_cache(maxsize=4)
+def load_policy(path: Path = POLICY_PATH) -> SafetyPolicy:
+    return SafetyPolicy.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyDecision:
+    action: Action
+    kind: CrisisKind | None = None
+    layer: Layer | None = None
+    rule: str | None = None  # the net's pattern id or the Rasa intent; never message text
+
+    @property
+    def crisis(self) -> bool:
+        """The stack's final yes/no: an ask is treated as yes until the parent clearly says no."""
+        return self.action != "none"
+
+
+NO_RISK = SafetyDecision("none")
+
+
+def nlu_signal(result: NluResult, policy: SafetyPolicy) -> SafetyDecision:
+    """Layer 2 on its own: the best crisis intent by Rasa's confidence, judged by the policy."""
+    best: tuple[float, int, str] | None = None
+    for rank, item in enumerate(result.ranking or (), start=1):
+        if item.name in CRISIS_INTENT_KIND and (best is None or item.confidence > best[0]):
+            best = (item.confidence, rank, item.name)
+    if best is None and result.intent in CRISIS_INTENT_KIND:
+        best = (result.confidence, 1, result.intent)
+    if best is None:
+        return NO_RISK
+    confidence, rank, intent = best
+    kind = CRISIS_INTENT_KIND[intent]
+    if rank == 1 and confidence >= policy.handoff_confidence:
+        return SafetyDecision("handoff", kind, "nlu", intent)
+    if rank <= policy.ask_max_rank and confidence >= policy.ask_confidence:
+        return SafetyDecision("ask", kind, "nlu", intent)
+    return NO_RISK
+
+
+def decide(
+    verdict: NetVerdict,
+    result: NluResult | None,
+    policy: SafetyPolicy | None = None,
+) -> SafetyDecision:
+    """Combine the layers. The net's handoff always stands; a net "check" becomes a handoff
+    only when Rasa independently and confidently agrees, and otherwise stays a question."""
+    policy = policy or load_policy()
+    if verdict.level == "crisis":
+        return SafetyDecision("handoff", verdict.kind, "net", verdict.pattern_id)
+    from_nlu = nlu_signal(result, policy) if result is not None else NO_RISK
+    if verdict.level == "check":
+        if from_nlu.action == "handoff":
+            return from_nlu
+        return SafetyDecision("ask", verdict.kind, "net", verdict.pattern_id)
+    return from_nlu
+
+
+class SafetyStack:
+    """Layer 1 before anything else, layer 2 when an NLU result is available."""
+
+    def __init__(self, net: CrisisNet | None = None, policy: SafetyPolicy | None = None) -> None:
+        self.net = net or default_net()
+        self.policy = policy or load_policy()
+
+    def screen(self, text: str) -> NetVerdict:
+        return self.net.check(text)
+
+    def decide(self, verdict: NetVerdict, result: NluResult | None) -> SafetyDecision:
+        return decide(verdict, result, self.policy)
