@@ -1,0 +1,90 @@
+"""Everything a running coach needs, built once: database, NLU client, engine, conversation.
+
+Shared by `tend run` and `tend chat`. When asked to, it starts a local NLU server in the
+background: the coach answers at once (the crisis net needs no NLU), and the first messages
+wait briefly for Rasa to finish loading instead of failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from urllib.parse import urlparse
+
+from bot.conversation import Conversation
+from bot.nlu_runtime import make_client, nlu_token
+from bot.settings import Settings
+from dialogues.clock import Clock
+from dialogues.engine import Engine
+from nlu.client import NluResult, NluUnavailable, RasaClient
+from nlu.rasa_service import NluServer
+from nlu.understanding import Understander
+from storage.database import Database
+from storage.migrate import upgrade_to_head
+
+log = logging.getLogger(__name__)
+
+
+class WaitingParser:
+    """Delegates to the Rasa client, first waiting (up to `patience` s) for a starting server."""
+
+    def __init__(self, client: RasaClient, patience: float = 90.0) -> None:
+        self.client = client
+        self.patience = patience
+        self.ready: asyncio.Event | None = None  # None: no server is starting, parse directly
+
+    async def parse(self, text: str) -> NluResult:
+        if self.ready is not None and not self.ready.is_set():
+            try:
+                await asyncio.wait_for(self.ready.wait(), self.patience)
+            except TimeoutError as exc:
+                raise NluUnavailable("NLU server still starting") from exc
+        return await self.client.parse(text)
+
+
+class AppRuntime:
+    def __init__(self, settings: Settings, *, start_nlu: bool = False, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.start_nlu = start_nlu
+        self.db = Database.from_url(settings.database_url)
+        self.token = nlu_token(settings)
+        self.client = make_client(settings, token=self.token)
+        self.parser = WaitingParser(self.client)
+        self.understander = Understander(self.parser)
+        self.engine = Engine(self.db, clock)
+        self.conversation = Conversation(self.engine, self.understander)
+        self._server: NluServer | None = None
+        self._server_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await upgrade_to_head(self.settings.database_url)
+        if self.start_nlu and not await self.client.model_loaded():
+            self._start_local_nlu()
+
+    def _start_local_nlu(self) -> None:
+        parsed = urlparse(self.settings.nlu_url)
+        if parsed.hostname not in ("127.0.0.1", "localhost"):
+            log.warning("NLU_URL points elsewhere and does not answer; not starting a local server")
+            return
+        self._server = NluServer(host="127.0.0.1", port=parsed.port or 5005, token=self.token)
+        self._server.start()
+        self.parser.ready = asyncio.Event()
+
+        async def wait() -> None:
+            assert self._server is not None and self.parser.ready is not None
+            try:
+                await asyncio.to_thread(self._server.wait_ready)
+            except Exception as exc:  # the coach carries on with the safety net alone
+                log.error("local NLU server failed to start: %s", exc)
+            finally:
+                self.parser.ready.set()
+
+        self._server_task = asyncio.create_task(wait())
+
+    async def stop(self) -> None:
+        if self._server_task is not None:
+            self._server_task.cancel()
+        if self._server is not None:
+            await asyncio.to_thread(self._server.stop)
+        await self.client.aclose()
+        await self.db.dispose()

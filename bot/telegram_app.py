@@ -1,0 +1,255 @@
+"""The Telegram adapter: one factory that builds the python-telegram-bot Application.
+
+Handlers are thin: unpack the update, call the shared `Conversation`, render the replies.
+Updates are processed concurrently across parents and strictly in order for each parent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatAction, ChatType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.conversation import Conversation, merge_replies
+from bot.privacy import hashed_id
+from dialogues.events import UserRef
+from dialogues.replies import Reply, load_texts
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("start", "help", "practice", "cancel", "stop", "language", "country", "timezone", "sos")
+
+
+class PerUserOrderedProcessor(BaseUpdateProcessor):
+    """Concurrency across users, order within one: a FIFO lock per user (or chat)."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    @staticmethod
+    def _key(update: object) -> int | None:
+        if isinstance(update, Update):
+            if update.effective_user is not None:
+                return update.effective_user.id
+            if update.effective_chat is not None:
+                return update.effective_chat.id
+        return None
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = self._key(update)
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            if not lock.locked() and not getattr(lock, "_waiters", None):
+                self._locks.pop(key, None)
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+class TelegramAdapter:
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+        self.texts = load_texts("en")
+
+    # -- sending --------------------------------------------------------------------------------
+    async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
+        for reply in merge_replies(replies):
+            await self._send_one(context, chat_id, reply)
+
+    async def _send_one(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
+        for attempt in range(3):
+            try:
+                if reply.image is not None:
+                    await context.bot.send_photo(chat_id, reply.image, caption=reply.text[:1024] or None,
+                                                 reply_markup=_markup(reply))
+                else:
+                    await context.bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+                return
+            except RetryAfter as exc:
+                delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else \
+                    exc.retry_after.total_seconds()
+                await asyncio.sleep(float(delay))
+            except Forbidden:
+                await self.conversation.engine.mark_inactive(chat_id)
+                log.info("chat %s blocked the bot; marked inactive", hashed_id(chat_id))
+                return
+            except NetworkError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.5 * (attempt + 1))
+
+    @staticmethod
+    def _who(update: Update) -> UserRef:
+        user = update.effective_user
+        assert user is not None
+        return UserRef(user.id, user.language_code)
+
+    async def _typing(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+
+    # -- handlers -------------------------------------------------------------------------------
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        chat = update.effective_chat
+        assert message is not None and chat is not None
+        typing = asyncio.create_task(self._typing(context, chat.id))
+        replies = await self.conversation.text(self._who(update), message.text or "")
+        await typing
+        await self.send(context, chat.id, replies)
+
+    async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        chat = update.effective_chat
+        assert message is not None and chat is not None
+        words = (message.text or "").split()
+        name = words[0][1:].split("@", 1)[0].lower() if words else "help"
+        replies = await self.conversation.command(self._who(update), name, tuple(words[1:]))
+        await self.send(context, chat.id, replies)
+
+    async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        chat = update.effective_chat
+        assert query is not None and chat is not None
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+        # Take the keyboard off the message that was tapped: one tap, one step.
+        if query.message is not None:
+            with contextlib.suppress(BadRequest, TelegramError):
+                await query.edit_message_reply_markup(None)
+        replies = await self.conversation.button(self._who(update), query.data or "")
+        await self.send(context, chat.id, replies)
+
+    async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        message = update.effective_message
+        caption = message.caption if message is not None else None
+        if caption:  # a caption is text the parent wrote: it goes through the safety stack too
+            replies = await self.conversation.text(self._who(update), caption)
+            await self.send(context, chat.id, [Reply(self.texts.get("media_unsupported")), *replies])
+            return
+        await self.send(context, chat.id, [Reply(self.texts.get("media_unsupported"))])
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edit is screened for risk but never replays a dialogue step."""
+        message = update.edited_message
+        chat = update.effective_chat
+        if message is None or chat is None or not message.text:
+            return
+        understanding = await self.conversation.understander.understand(message.text)
+        if understanding.safety.crisis:
+            replies = await self.conversation.text(self._who(update), message.text)
+            await self.send(context, chat.id, replies)
+
+    async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        with contextlib.suppress(TelegramError):
+            await context.bot.send_message(chat.id, self.texts.get("group_chat"))
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        log.error("update failed: %s", type(error).__name__, exc_info=error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            with contextlib.suppress(TelegramError):
+                await context.bot.send_message(update.effective_chat.id, self.texts.get("db_busy"))
+
+
+def build_application(
+    token: str,
+    conversation: Conversation,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    rate_limit: bool = True,
+    post_init: Any = None,
+    post_shutdown: Any = None,
+) -> Application:
+    builder = ApplicationBuilder().token(token).concurrent_updates(PerUserOrderedProcessor())
+    if base_url:
+        builder = builder.base_url(base_url)
+    if base_file_url:
+        builder = builder.base_file_url(base_file_url)
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1,
+                                                      group_max_rate=20, group_time_period=60, max_retries=2))
+    if post_init is not None:
+        builder = builder.post_init(post_init)
+    if post_shutdown is not None:
+        builder = builder.post_shutdown(post_shutdown)
+    application = builder.build()
+    adapter = TelegramAdapter(conversation)
+    private = filters.ChatType.PRIVATE
+    application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, adapter.on_edited))
+    application.add_handler(MessageHandler(~private & filters.UpdateType.MESSAGE &
+                                           (filters.COMMAND | filters.Entity("mention")), adapter.on_group))
+    application.add_handler(MessageHandler(filters.COMMAND & private & filters.UpdateType.MESSAGE,
+                                           adapter.on_command))
+    application.add_handler(MessageHandler(filters.TEXT & private & filters.UpdateType.MESSAGE, adapter.on_text))
+    application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, adapter.on_media))
+    application.add_handler(CallbackQueryHandler(adapter.on_button))
+    application.add_error_handler(adapter.on_error)
+    application.bot_data["adapter"] = adapter
+    return application
+
+
+def run_telegram(settings: Any, *, start_nlu: bool = False) -> int:
+    """`tend run`: polling (webhook mode arrives with the production issue)."""
+    from bot.runtime import AppRuntime
+
+    runtime = AppRuntime(settings, start_nlu=start_nlu)
+
+    async def post_init(application: Application) -> None:
+        await runtime.start()
+        with contextlib.suppress(TelegramError):
+            await application.bot.set_my_commands([(c, c) for c in COMMANDS if c != "stop"])
+
+    async def post_shutdown(application: Application) -> None:
+        await runtime.stop()
+
+    application = build_application(
+        settings.telegram_token, runtime.conversation,
+        base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url,
+        post_init=post_init, post_shutdown=post_shutdown,
+    )
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    return 0
+
+
+_ = ChatType  # imported for readers: private chats only (see filters above)

@@ -1,0 +1,123 @@
+"""The crisis path inside the conversation: hand off at once, or ask directly when unsure.
+
+Whatever was running is paused, not lost. The handoff is one short message with the
+resources for the parent's country and the kind of crisis; Tend does not argue, does not
+diagnose, and says plainly that it is an automated coach. Afterwards no practice offers or
+check-in nudges for 24 hours unless the parent asks.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from dialogues import practice_runner
+from dialogues.crisis_resources import (
+    compose_handoff,
+    compose_resources,
+    country_from_language_code,
+    crisis_text,
+    load_directory,
+)
+from dialogues.replies import Button
+from dialogues.turn import Turn
+from nlu.intents import CrisisKind
+from nlu.safety import SafetyDecision
+from storage.repositories import CrisisRepo
+
+QUIET_AFTER_HANDOFF = timedelta(hours=24)
+FOLLOW_UP_AFTER = timedelta(hours=3)
+
+_CLEAR_NO = re.compile(
+    r"^\s*(no+|nope|nah|no,? (i'?m|im) (ok|okay|fine|safe|not)|not at all|definitely not|"
+    r"no,? (not|never|thank)\b.*|i'?m (not|safe|ok|okay|fine)\b.*|no i (am not|would never|won'?t)\b.*)[\s.!]*$",
+    re.IGNORECASE,
+)
+
+
+def country_for(turn: Turn) -> str | None:
+    """Onboarding's answer, else the Telegram language code, else None (international)."""
+    return turn.user.country or country_from_language_code(turn.user.telegram_language_code)
+
+
+def handoff_text(kind: CrisisKind, country: str | None, language: str) -> str:
+    return compose_handoff(kind, country, language)
+
+
+async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
+    if turn.user.consent:  # counts for the programme report, only with the parent's OK
+        await CrisisRepo(turn.session).record(turn.user.id, kind, layer, turn.now)
+    turn.pause_current()
+    turn.go("idle", "after_handoff", {"kind": kind})
+    turn.user.nudges_quiet_until = turn.now + QUIET_AFTER_HANDOFF
+    text = handoff_text(kind, country_for(turn), turn.user.language or "en")
+    language = turn.user.language or "en"
+    turn.say(
+        text + "\n\n" + crisis_text("followup_offer", language),
+        Button(crisis_text("followup_yes", language), "fu:yes"),
+        Button(crisis_text("followup_no", language), "fu:no"),
+        kind="crisis",
+    )
+    alert = turn.options.get("facilitator_alert")
+    if alert is not None and turn.user.facilitator_consent:
+        await alert(turn, kind)
+
+
+def ask(turn: Turn, decision: SafetyDecision) -> None:
+    """Layer 3: a direct, kind question. The emergency number is in it, so even no answer
+    leaves the parent with somewhere to turn."""
+    language = turn.user.language or "en"
+    turn.pause_current()
+    turn.go("safety_check", "asked", {"kind": decision.kind or "self_harm", "layer": decision.layer or "ask"})
+    emergency = load_directory().get(country_for(turn)).emergency_number
+    turn.say(
+        crisis_text("safety_question", language).format(emergency=emergency),
+        Button(crisis_text("answer_yes", language), "sc:yes"),
+        Button(crisis_text("answer_no", language), "sc:no"),
+        Button(crisis_text("answer_unsure", language), "sc:unsure"),
+        kind="crisis",
+    )
+
+
+async def _resume_paused(turn: Turn) -> None:
+    paused = turn.take_paused()
+    if not paused:
+        turn.go("idle")
+        return
+    turn.go(paused["dialogue"], paused.get("step", ""), paused.get("data") or {})
+    if turn.dialogue == "practice":
+        practice_runner.resume(turn)
+
+
+async def answer(turn: Turn, choice: str) -> None:
+    """`yes` and `unsure` hand off; only a clear `no` does not."""
+    kind: CrisisKind = turn.data.get("kind", "self_harm")
+    if choice in ("yes", "unsure"):
+        await handoff(turn, kind, "ask")
+        return
+    turn.say(crisis_text("answer_no_reply", turn.user.language or "en"))
+    await _resume_paused(turn)
+
+
+async def on_text(turn: Turn, text: str) -> None:
+    await answer(turn, "no" if _CLEAR_NO.match(text or "") else "yes")
+
+
+async def on_button(turn: Turn, data: str) -> None:
+    if data.startswith("sc:"):
+        if turn.dialogue != "safety_check":
+            turn.say(turn.t("stale_button"))
+            return
+        await answer(turn, data[3:])
+        return
+    language = turn.user.language or "en"
+    if data == "fu:yes":
+        turn.user.followup_at = turn.now + FOLLOW_UP_AFTER
+        turn.say(crisis_text("followup_confirmed", language))
+    elif data == "fu:no":
+        turn.user.followup_at = None
+        turn.say(crisis_text("followup_declined", language))
+
+
+def sos(turn: Turn) -> None:
+    turn.say(compose_resources(country_for(turn), turn.user.language or "en"), kind="crisis")

@@ -1,0 +1,261 @@
+"""The channel-agnostic conversation engine: (user, event) in, replies out.
+
+Each call is one unit of work: load the parent and their conversation state, let the safety
+stack speak first, route the event to the dialogue the parent is in, save, return replies.
+State is never kept in process memory, so a restart mid-practice resumes at the same step and
+several processes can serve one bot.
+
+If the database cannot be reached, a crisis message still gets its handoff: safety never
+waits on storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm.attributes import flag_modified
+
+from dialogues import crisis_handoff, onboarding, practice_runner, router
+from dialogues.clock import Clock, SystemClock
+from dialogues.crisis_resources import country_from_language_code
+from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRef
+from dialogues.replies import Reply, load_texts
+from dialogues.turn import Turn
+from storage.database import Database
+from storage.repositories import EventRepo, StateRepo, UserRepo
+
+log = logging.getLogger(__name__)
+
+TurnHook = Callable[[Turn], Awaitable[None]]
+
+
+class StorageUnavailable(Exception):
+    """The database stayed unavailable through every retry."""
+
+
+class Engine:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock | None = None,
+        *,
+        retries: int = 3,
+        retry_delay: float = 0.2,
+        options: dict[str, Any] | None = None,
+    ) -> None:
+        self.db = db
+        self.clock = clock or SystemClock()
+        self.retries = retries
+        self.retry_delay = retry_delay
+        self.options = dict(options or {})
+        self.commands: dict[str, Callable[[Turn, tuple[str, ...]], Awaitable[None]]] = {
+            "start": self._cmd_start,
+            "help": self._cmd_help,
+            "practice": self._cmd_practice,
+            "cancel": self._cmd_cancel,
+            "stop": self._cmd_cancel,
+            "language": self._cmd_language,
+            "country": self._cmd_country,
+            "timezone": self._cmd_timezone,
+            "sos": self._cmd_sos,
+        }
+
+    async def handle(self, who: UserRef, event: Event) -> list[Reply]:
+        last_error: Exception | None = None
+        for attempt in range(self.retries):
+            try:
+                return await self._handle_once(who, event)
+            except (OperationalError, DBAPIError, OSError) as exc:
+                last_error = exc
+                log.warning("database unavailable (attempt %d): %s", attempt + 1, type(exc).__name__)
+                await asyncio.sleep(self.retry_delay * (attempt + 1))
+        return self._without_storage(who, event, last_error)
+
+    async def mark_inactive(self, external_id: int) -> None:
+        """The parent blocked the bot: stop scheduling anything for them."""
+        try:
+            async with self.db.session() as session:
+                user = await UserRepo(session).get(external_id)
+                if user is not None:
+                    user.active = False
+                    user.next_checkin_at = None
+        except (OperationalError, DBAPIError, OSError):
+            log.warning("could not mark a blocked chat inactive")
+
+    def _without_storage(self, who: UserRef, event: Event, error: Exception | None) -> list[Reply]:
+        texts = load_texts("en")
+        if isinstance(event, TextEvent) and event.understanding.safety.crisis:
+            kind = event.understanding.safety.kind or "self_harm"
+            country = country_from_language_code(who.language_code)
+            return [Reply(crisis_handoff.handoff_text(kind, country, "en"), kind="crisis")]
+        if isinstance(event, CommandEvent) and event.name == "sos":
+            return [Reply(crisis_handoff.compose_resources(country_from_language_code(who.language_code), "en"),
+                          kind="crisis")]
+        return [Reply(texts.get("db_busy"))]
+
+    async def _handle_once(self, who: UserRef, event: Event) -> list[Reply]:
+        now = self.clock.now()
+        async with self.db.session() as session:
+            user = await UserRepo(session).get_or_create(who.external_id, who.language_code, now)
+            if who.language_code and user.telegram_language_code != who.language_code:
+                user.telegram_language_code = who.language_code
+            state = await StateRepo(session).load(user.id, now)
+            turn = Turn.build(session, user, state, now, self.options)
+            await self._dispatch(turn, event)
+            if user.consent:
+                await self._record(turn, event)
+            flag_modified(state, "data")
+            if state.paused is not None:
+                flag_modified(state, "paused")
+            await StateRepo(session).save(state, now)
+            user.updated_at = now
+        return turn.replies
+
+    async def _record(self, turn: Turn, event: Event) -> None:
+        """Only the kind of message, its intent and confidence, and the time. Never the text."""
+        repo = EventRepo(turn.session)
+        if isinstance(event, TextEvent):
+            nlu = event.understanding.nlu
+            await repo.record(turn.user.id, "message", nlu.intent if nlu else None,
+                              nlu.confidence if nlu else None, turn.now)
+        elif isinstance(event, ButtonEvent):
+            await repo.record(turn.user.id, "button", None, None, turn.now)
+        else:
+            await repo.record(turn.user.id, "command", None, None, turn.now)
+
+    async def _dispatch(self, turn: Turn, event: Event) -> None:
+        if isinstance(event, TextEvent):
+            await self._on_text(turn, event)
+        elif isinstance(event, ButtonEvent):
+            await self._on_button(turn, event.data)
+        else:
+            handler = self.commands.get(event.name)
+            if handler is None:
+                turn.say(turn.t("help"))
+            else:
+                await handler(turn, event.args)
+
+    # -- text -----------------------------------------------------------------------------------
+    async def _on_text(self, turn: Turn, event: TextEvent) -> None:
+        safety = event.understanding.safety
+        # Safety first, in every dialogue, before consent and before anything else.
+        if safety.action == "handoff":
+            await crisis_handoff.handoff(turn, safety.kind or "self_harm", safety.layer or "net")
+            return
+        if turn.dialogue == "safety_check":
+            await crisis_handoff.on_text(turn, event.text)
+            return
+        if safety.action == "ask":
+            crisis_handoff.ask(turn, safety)
+            return
+        if not event.text.strip():
+            turn.say(turn.t("empty_message"))
+            return
+        if event.truncated:
+            turn.say(turn.t("too_long"))
+        result = event.understanding.nlu
+        if turn.dialogue == "onboarding":
+            await onboarding.on_text(turn, event.text, result)
+            return
+        if not turn.user.consent:
+            if result is not None and result.intent == "greet":
+                turn.say(turn.t("greet_new"))
+            onboarding.start(turn)
+            return
+        if turn.dialogue == "practice":
+            await practice_runner.on_text(turn, event.text)
+        elif turn.dialogue == "settings":
+            await onboarding.on_text(turn, event.text, result)
+        elif turn.dialogue == "offer":
+            await router.on_offer_text(turn, result, event.text)
+        else:
+            await router.route(turn, result)
+
+    # -- buttons ----------------------------------------------------------------------------------
+    async def _on_button(self, turn: Turn, data: str) -> None:
+        prefix = data.split(":", 1)[0]
+        if prefix == "ob":
+            await onboarding.on_button(turn, data)
+        elif not turn.user.consent:
+            onboarding.start(turn)
+        elif prefix in ("sc", "fu"):
+            await crisis_handoff.on_button(turn, data)
+        elif prefix == "of":
+            await router.on_offer_button(turn, data)
+        elif prefix in ("pr", "rt"):
+            await practice_runner.on_button(turn, data)
+        elif prefix == "cl":
+            await router.on_clarify_button(turn, data)
+        elif prefix == "pp":  # continue a paused practice
+            await self._cmd_practice(turn, ())
+        else:
+            turn.say(turn.t("stale_button"))
+
+    # -- commands ---------------------------------------------------------------------------------
+    async def _cmd_start(self, turn: Turn, args: tuple[str, ...]) -> None:
+        if turn.user.consent and turn.user.onboarded:
+            turn.go("idle")
+            turn.say(turn.t("greet", variant=0))
+            turn.say(turn.t("help"))
+            return
+        onboarding.start(turn)
+
+    async def _cmd_help(self, turn: Turn, args: tuple[str, ...]) -> None:
+        turn.say(turn.t("help"))
+
+    async def _cmd_sos(self, turn: Turn, args: tuple[str, ...]) -> None:
+        crisis_handoff.sos(turn)
+
+    async def _cmd_practice(self, turn: Turn, args: tuple[str, ...]) -> None:
+        if not turn.user.consent:
+            onboarding.start(turn)
+            return
+        if turn.dialogue == "practice":
+            practice_runner.resume(turn)
+            return
+        paused = turn.state.paused
+        if paused and paused.get("dialogue") == "practice":
+            turn.take_paused()
+            turn.go("practice", paused.get("step", ""), paused.get("data") or {})
+            practice_runner.resume(turn)
+            return
+        await router.offer(turn, "request_practice")
+
+    async def _cmd_cancel(self, turn: Turn, args: tuple[str, ...]) -> None:
+        if turn.dialogue == "practice":
+            await practice_runner.stop(turn)
+        elif turn.dialogue == "onboarding" and not turn.user.consent:
+            turn.go("idle", "declined")
+            turn.say(turn.t("consent_declined"))
+        elif turn.dialogue == "onboarding":
+            turn.user.onboarded = True
+            turn.go("idle")
+            turn.say(turn.t("cancel_done"))
+        elif turn.dialogue in ("idle",) and not turn.state.paused:
+            turn.say(turn.t("cancel_nothing"))
+        else:
+            turn.take_paused()
+            turn.go("idle")
+            turn.say(turn.t("cancel_done"))
+
+    async def _setting(self, turn: Turn, step: str, args: tuple[str, ...]) -> None:
+        if not turn.user.consent:
+            onboarding.start(turn)
+            return
+        if args:
+            onboarding.set_directly(turn, step, " ".join(args))
+        else:
+            onboarding.ask_setting(turn, step)
+
+    async def _cmd_language(self, turn: Turn, args: tuple[str, ...]) -> None:
+        await self._setting(turn, "language", args)
+
+    async def _cmd_country(self, turn: Turn, args: tuple[str, ...]) -> None:
+        await self._setting(turn, "country", args)
+
+    async def _cmd_timezone(self, turn: Turn, args: tuple[str, ...]) -> None:
+        await self._setting(turn, "timezone", args)

@@ -1,0 +1,173 @@
+"""`/start`: what Tend is and is not, consent, then language, country, time zone and check-in.
+
+Every step but consent can be skipped. Nothing is stored about the parent before consent
+beyond the bare user row needed to remember that we asked.
+"""
+
+from __future__ import annotations
+
+from dialogues import checkin_settings
+from dialogues.countries import countries, find_country, find_timezone
+from dialogues.replies import Button, available_languages
+from dialogues.time_parse import parse_time_of_day
+from dialogues.turn import Turn
+from nlu.client import NluResult
+
+STEPS = ("consent", "language", "country", "timezone", "checkin")
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+CHECKIN_CHOICES = ("08:00", "12:30", "20:00")
+
+
+def start(turn: Turn) -> None:
+    turn.go("onboarding", "consent")
+    turn.say(turn.t("welcome"))
+    _ask(turn, "consent")
+
+
+def _ask(turn: Turn, step: str) -> None:
+    turn.state.step = step
+    skip = turn.button("skip", f"ob:{step}:skip")
+    if step == "consent":
+        turn.say(turn.t("consent"), turn.button("agree", "ob:consent:yes"),
+                 turn.button("more_info", "ob:consent:info"), turn.button("decline", "ob:consent:no"))
+    elif step == "language":
+        langs = available_languages()
+        turn.say(turn.t("ask_language"),
+                 *(Button(LANGUAGE_NAMES.get(code, code), f"ob:language:{code}") for code in langs), skip)
+    elif step == "country":
+        buttons = [Button(code, f"ob:country:{code}") for code in countries()]
+        turn.say(turn.t("ask_country"), *buttons, skip, per_row=3)
+    elif step == "timezone":
+        info = countries().get(turn.user.country or "")
+        zones = info.timezones[:6] if info else ("Europe/London", "America/New_York", "Australia/Sydney")
+        turn.say(turn.t("ask_timezone"),
+                 *(Button(z.split("/")[-1].replace("_", " "), f"ob:timezone:{z}") for z in zones), skip,
+                 per_row=2)
+    elif step == "checkin":
+        turn.say(turn.t("ask_checkin"),
+                 *(Button(t, f"ob:checkin:{t}") for t in CHECKIN_CHOICES), skip)
+
+
+def _next(turn: Turn, after: str) -> None:
+    index = STEPS.index(after) + 1
+    while index < len(STEPS):
+        step = STEPS[index]
+        if step == "language" and len(available_languages()) < 2:
+            index += 1
+            continue
+        if step == "timezone" and turn.user.country and len(countries().get(turn.user.country,
+                                                                              _NoInfo).timezones) == 1:
+            turn.user.timezone = countries()[turn.user.country].timezones[0]
+            turn.say(turn.t("timezone_set", timezone=turn.user.timezone))
+            index += 1
+            continue
+        _ask(turn, step)
+        return
+    _finish(turn)
+
+
+class _NoInfo:
+    timezones: tuple[str, ...] = ()
+
+
+def _finish(turn: Turn) -> None:
+    turn.user.onboarded = True
+    turn.go("idle")
+    turn.say(turn.t("onboarding_done"))
+
+
+def _apply(turn: Turn, step: str, value: str) -> bool:
+    """Store one answer; False when it could not be understood (the step is asked again)."""
+    if step == "language":
+        if value not in available_languages():
+            return False
+        turn.user.language = value
+        turn.say(turn.t("language_set", language=LANGUAGE_NAMES.get(value, value)))
+    elif step == "country":
+        code = find_country(value)
+        if code is None:
+            turn.say(turn.t("country_unknown"))
+            return False
+        turn.user.country = code
+        info = countries().get(code)
+        turn.say(turn.t("country_set", country=info.name if info else code))
+    elif step == "timezone":
+        zone = find_timezone(value)
+        if zone is None:
+            turn.say(turn.t("timezone_unknown", timezone=value[:40]))
+            return False
+        turn.user.timezone = zone
+        turn.say(turn.t("timezone_set", timezone=zone))
+    elif step == "checkin":
+        hhmm = parse_time_of_day(value)
+        if hhmm is None:
+            turn.say(turn.t("checkin_unparsed"))
+            return False
+        checkin_settings.set_time(turn, hhmm)
+    return True
+
+
+def _consent(turn: Turn, answer: str) -> None:
+    if answer == "yes":
+        turn.user.consent = True
+        turn.user.consent_at = turn.now
+        _next(turn, "consent")
+    elif answer == "info":
+        turn.say(turn.t("consent_details"), turn.button("agree", "ob:consent:yes"),
+                 turn.button("decline", "ob:consent:no"))
+    else:
+        turn.user.consent = False
+        turn.go("idle", "declined")
+        turn.say(turn.t("consent_declined"))
+
+
+async def on_button(turn: Turn, data: str) -> None:
+    parts = data.split(":", 2)
+    if len(parts) != 3:
+        return
+    _, step, value = parts
+    if step == "consent":
+        _consent(turn, value)
+        return
+    if turn.dialogue not in ("onboarding", "settings") or not turn.user.consent:
+        turn.say(turn.t("stale_button"))
+        return
+    if value != "skip" and not _apply(turn, step, value):
+        _ask(turn, step)
+        return
+    if turn.dialogue == "settings":
+        turn.go("idle")
+        return
+    _next(turn, step)
+
+
+async def on_text(turn: Turn, text: str, result: NluResult | None) -> None:
+    """Typed answers to the current step ("UK", "Europe/London", "8pm", "skip")."""
+    step = turn.step
+    lowered = text.strip().lower()
+    if step == "consent":
+        intent = result.intent if result else None
+        if intent == "affirm" or lowered in ("yes", "ok", "okay", "i agree", "agree", "sure"):
+            _consent(turn, "yes")
+        elif intent == "deny" or lowered in ("no", "no thanks", "nope"):
+            _consent(turn, "no")
+        else:
+            turn.say(turn.t("consent_needed"), turn.button("agree", "ob:consent:yes"),
+                     turn.button("decline", "ob:consent:no"))
+        return
+    if lowered in ("skip", "no", "no thanks", "later", "not now"):
+        await on_button(turn, f"ob:{step}:skip")
+        return
+    await on_button(turn, f"ob:{step}:{text.strip()[:60]}")
+
+
+def ask_setting(turn: Turn, step: str) -> None:
+    """/language, /country, /timezone without an argument: ask just that one question."""
+    turn.go("settings", step)
+    _ask(turn, step)
+
+
+def set_directly(turn: Turn, step: str, value: str) -> None:
+    """/timezone Europe/London and friends."""
+    if not _apply(turn, step, value):
+        ask_setting(turn, step)

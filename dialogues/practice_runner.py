@@ -1,0 +1,159 @@
+"""The guided practice: a rating before, the steps one message at a time, a rating after, a close.
+
+Buttons carry the session id and the step they belong to, so a double tap, an old button or a
+replayed update can never run a step twice. "stop" or /cancel ends a practice at any point; a
+crisis pauses it (see crisis_handoff) and it can be resumed exactly where it was.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dialogues.replies import Button
+from dialogues.time_parse import parse_rating
+from dialogues.turn import Turn
+from practices.schema import Practice
+from storage.repositories import PracticeRepo
+
+_STOP = re.compile(
+    r"^\s*(stop|cancel|quit|exit|end|enough|pause|no more|/cancel|/stop)\b|"
+    r"\b(i want to|can we|let'?s|please|i'?d like to|i need to) (stop|quit|end)\b|^\s*stop\s*(it|please|now)?\s*[.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def wants_to_stop(text: str) -> bool:
+    return bool(_STOP.search(text))
+
+
+def _rating_buttons(turn: Turn, session_id: int, phase: str) -> tuple[tuple[Button, ...], ...]:
+    first = tuple(Button(str(n), f"rt:{session_id}:{phase}:{n}") for n in range(0, 6))
+    second = tuple(Button(str(n), f"rt:{session_id}:{phase}:{n}") for n in range(6, 11))
+    return (first, second, (turn.button("stop", f"pr:{session_id}:x:stop"),))
+
+
+async def start(turn: Turn, practice: Practice) -> None:
+    session = await PracticeRepo(turn.session).start(turn.user.id, practice.id, turn.now)
+    turn.go("practice", "rate_before", {"sid": session.id, "pid": practice.id, "i": 0})
+    turn.say(turn.t("practice_intro", title=practice.title, minutes=practice.duration_minutes,
+                    intro=practice.intro))
+    turn.say_rows(turn.t("rate_before"), _rating_buttons(turn, session.id, "b"))
+
+
+def _practice(turn: Turn) -> Practice:
+    return turn.library.get(turn.data["pid"])
+
+
+def _show_step(turn: Turn) -> None:
+    practice = _practice(turn)
+    index = int(turn.data["i"])
+    step = practice.steps[index]
+    sid = turn.data["sid"]
+    parts = [step.text]
+    if step.question:
+        parts.append(step.question)
+        parts.append(turn.t("question_hint"))
+    elif step.pause_seconds:
+        parts.append(turn.t("pause_hint", seconds=step.pause_seconds))
+    last = index == len(practice.steps) - 1
+    turn.state.step = f"step:{index}"
+    turn.say(
+        "\n\n".join(parts),
+        turn.button("done" if last else "next", f"pr:{sid}:{index}:next"),
+        turn.button("stop", f"pr:{sid}:{index}:stop"),
+    )
+
+
+def _ask_after(turn: Turn) -> None:
+    turn.state.step = "rate_after"
+    turn.say_rows(turn.t("rate_after"), _rating_buttons(turn, turn.data["sid"], "a"))
+
+
+async def _advance(turn: Turn) -> None:
+    practice = _practice(turn)
+    index = int(turn.data["i"]) + 1
+    if index >= len(practice.steps):
+        _ask_after(turn)
+        return
+    turn.data["i"] = index
+    _show_step(turn)
+
+
+async def _record_before(turn: Turn, rating: int) -> None:
+    await PracticeRepo(turn.session).set_rating_before(turn.data["sid"], rating)
+    turn.data["before"] = rating
+    turn.data["i"] = 0
+    _show_step(turn)
+
+
+async def _finish(turn: Turn, rating: int) -> None:
+    practice = _practice(turn)
+    before = turn.data.get("before")
+    await PracticeRepo(turn.session).finish(turn.data["sid"], turn.now, rating_after=rating,
+                                            local_date=turn.local_today())
+    lines = [practice.closing]
+    if isinstance(before, int):
+        key = "practice_change_down" if rating < before else (
+            "practice_change_same" if rating == before else "practice_change_up")
+        lines.append(turn.t(key, before=before, after=rating))
+    turn.go("idle")
+    turn.say("\n\n".join(lines))
+    await turn.after_practice_finished()
+
+
+async def stop(turn: Turn) -> None:
+    sid = turn.data.get("sid")
+    if sid is not None:
+        await PracticeRepo(turn.session).abandon(sid, turn.now)
+    turn.go("idle")
+    turn.say(turn.t("practice_stopped"))
+
+
+async def on_text(turn: Turn, text: str) -> None:
+    if wants_to_stop(text):
+        await stop(turn)
+        return
+    if turn.step in ("rate_before", "rate_after"):
+        rating = parse_rating(text)
+        if rating is None:
+            turn.say_rows(turn.t("rate_invalid"), _rating_buttons(turn, turn.data["sid"], turn.step[5]))
+            return
+        if turn.step == "rate_before":
+            await _record_before(turn, rating)
+        else:
+            await _finish(turn, rating)
+        return
+    # Any other reply during the steps answers the step's question or means "next"; the words
+    # themselves are never stored.
+    await _advance(turn)
+
+
+async def on_button(turn: Turn, data: str) -> None:
+    """`pr:<sid>:<step>:next|stop` and `rt:<sid>:<b|a>:<n>`; anything stale is ignored."""
+    parts = data.split(":")
+    if turn.dialogue != "practice" or len(parts) != 4 or str(turn.data.get("sid")) != parts[1]:
+        turn.say(turn.t("stale_button"))
+        return
+    kind, _, where, action = parts
+    if kind == "pr":
+        if action == "stop":
+            await stop(turn)
+        elif action == "next" and turn.step == f"step:{where}":
+            await _advance(turn)
+        return  # a repeated "next" for a step already passed does nothing
+    if kind == "rt" and action.isdigit() and 0 <= int(action) <= 10:
+        if where == "b" and turn.step == "rate_before":
+            await _record_before(turn, int(action))
+        elif where == "a" and turn.step == "rate_after":
+            await _finish(turn, int(action))
+
+
+def resume(turn: Turn) -> None:
+    """Show again whatever the parent was being asked when the practice was paused."""
+    turn.say(turn.t("practice_resume"))
+    if turn.step == "rate_before":
+        turn.say_rows(turn.t("rate_before"), _rating_buttons(turn, turn.data["sid"], "b"))
+    elif turn.step == "rate_after":
+        _ask_after(turn)
+    else:
+        _show_step(turn)

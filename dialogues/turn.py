@@ -1,0 +1,112 @@
+"""One turn of conversation: the user, their saved state, the clock reading, and the replies.
+
+Every dialogue module is a set of functions taking a `Turn`; the engine opens a turn in one
+database session, lets a dialogue act on it, and saves the state at the end. State therefore
+lives in the database between turns, never in process memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dialogues.replies import Button, Reply, Texts, load_texts, rows
+from practices.library import PracticeLibrary, load_library
+from storage.models import ConversationState, User
+
+
+@dataclass
+class Turn:
+    session: AsyncSession
+    user: User
+    state: ConversationState
+    now: datetime
+    library: PracticeLibrary
+    texts: Texts
+    replies: list[Reply] = field(default_factory=list)
+    #: set by the engine from its configuration (e.g. facilitator alerts), read by dialogues
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def build(
+        cls, session: AsyncSession, user: User, state: ConversationState, now: datetime,
+        options: dict[str, Any] | None = None,
+    ) -> Turn:
+        language = user.language or "en"
+        return cls(
+            session=session, user=user, state=state, now=now,
+            library=load_library(language), texts=load_texts(language), options=dict(options or {}),
+        )
+
+    # -- replies --------------------------------------------------------------------------
+    def t(self, key: str, **values: Any) -> str:
+        return self.texts.get(key, **values)
+
+    def varied(self, key: str, **values: Any) -> str:
+        """A rotating variant of `key`, so repeated replies do not read identically."""
+        counter = int(self.data.get("_v", 0))
+        self.data["_v"] = counter + 1
+        return self.texts.get(key, variant=counter, **values)
+
+    def say(self, text: str, *buttons: Button, per_row: int = 3, kind: str = "message") -> None:
+        self.replies.append(Reply(text=text, buttons=rows(*buttons, per_row=per_row), kind=kind))
+
+    def say_rows(self, text: str, button_rows: tuple[tuple[Button, ...], ...], kind: str = "message") -> None:
+        self.replies.append(Reply(text=text, buttons=button_rows, kind=kind))
+
+    def button(self, key: str, data: str) -> Button:
+        return Button(self.t(f"buttons.{key}"), data)
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def dialogue(self) -> str:
+        return self.state.dialogue
+
+    @property
+    def step(self) -> str:
+        return self.state.step
+
+    @property
+    def data(self) -> dict[str, Any]:
+        if self.state.data is None:
+            self.state.data = {}
+        return self.state.data
+
+    def go(self, dialogue: str, step: str = "", data: dict[str, Any] | None = None) -> None:
+        """Move to another dialogue; the rotation counter survives so variants keep rotating."""
+        rotation = self.data.get("_v", 0)
+        self.state.dialogue = dialogue
+        self.state.step = step
+        self.state.data = {"_v": rotation, **(data or {})}
+
+    def pause_current(self) -> None:
+        """Keep the running dialogue aside (e.g. a practice during a crisis handoff)."""
+        if self.state.dialogue in ("idle", "safety_check") or self.state.paused:
+            return
+        self.state.paused = {
+            "dialogue": self.state.dialogue, "step": self.state.step, "data": dict(self.data),
+        }
+
+    def local_today(self) -> date:
+        """The parent's calendar day (streaks count local days, not UTC ones)."""
+        zone = UTC
+        if self.user.timezone:
+            try:
+                zone = ZoneInfo(self.user.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = UTC
+        return self.now.astimezone(zone).date()
+
+    async def after_practice_finished(self) -> None:
+        """Hook for what follows a finished practice (the streak line, see streaks)."""
+        hook = self.options.get("after_practice")
+        if hook is not None:
+            await hook(self)
+
+    def take_paused(self) -> dict[str, Any] | None:
+        paused, self.state.paused = self.state.paused, None
+        return paused

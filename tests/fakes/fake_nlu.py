@@ -1,0 +1,57 @@
+"""A keyword NLU for engine tests: deterministic, instant, and free of TensorFlow.
+
+Rules are checked in order; the first whose keyword occurs in the lower-cased text wins.
+`down = True` makes every parse fail as if the Rasa server had died.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlu.client import Entity, IntentScore, NluResult, NluUnavailable
+
+RULES: list[tuple[str, str, float]] = [
+    ("terrible mum", "self_criticism", 0.93),
+    ("my fault", "self_criticism", 0.9),
+    ("yelled", "self_criticism", 0.88),
+    ("too much", "overwhelm", 0.9),
+    ("exhausted", "overwhelm", 0.85),
+    ("scared about the scan", "worry", 0.9),
+    ("alone", "loneliness", 0.88),
+    ("good day", "positive", 0.9),
+    ("exercise", "request_practice", 0.9),
+    ("check on me", "set_checkin", 0.92),
+    ("stop the reminders", "stop_checkins", 0.92),
+    ("weather", "out_of_scope", 0.9),
+    ("thank", "thanks", 0.95),
+    ("bye", "goodbye", 0.95),
+    ("hello", "greet", 0.97),
+    ("hi", "greet", 0.9),
+    ("yes", "affirm", 0.95),
+    ("no", "deny", 0.9),
+    ("hmm", "worry", 0.3),  # deliberately unsure
+]
+_TIME = re.compile(r"\b(\d{1,2}(?::\d{2})?\s?(?:am|pm)?)\b")
+
+
+class FakeNlu:
+    def __init__(self) -> None:
+        self.down = False
+        self.calls = 0
+
+    async def parse(self, text: str) -> NluResult:
+        self.calls += 1
+        if self.down:
+            raise NluUnavailable("fake NLU is down")
+        lowered = text.lower()
+        for keyword, intent, confidence in RULES:
+            if re.search(rf"\b{re.escape(keyword)}\b", lowered):
+                break
+        else:
+            intent, confidence = "out_of_scope", 0.6
+        ranking = [IntentScore(intent, confidence), IntentScore("sadness", round((1 - confidence) * 0.6, 3)),
+                   IntentScore("overwhelm", round((1 - confidence) * 0.4, 3))]
+        entities: tuple[Entity, ...] = ()
+        if intent == "set_checkin" and (m := _TIME.search(lowered)):
+            entities = (Entity("time", m.group(1), m.start(1), m.end(1)),)
+        return NluResult(intent, confidence, tuple(ranking), entities)

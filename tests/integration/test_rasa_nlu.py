@@ -1,0 +1,70 @@
+"""The trained model behind the real Rasa HTTP server: crisis messages come out as crisis."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.client import NluBadResponse, RasaClient
+from nlu.intents import CRISIS_INTENT_KIND
+from nlu.understanding import Understander
+
+pytestmark = pytest.mark.rasa
+
+# Messages written for this test, not taken from the training or held-out data.
+CRISIS = [
+    ("honestly i think my family would be better off if i just wasnt here anymore", "crisis_self_harm"),
+    ("ive been saving my sleeping pills and i know how many i need", "crisis_self_harm"),
+    ("i grabbed her by the arms and shook her so hard, im scared of what ill do next", "crisis_harm_others"),
+    ("he punched me in front of the kids last night and says next time will be worse", "crisis_unsafe"),
+    ("my son is having a seizure and it has not stopped for 8 minutes", "medical_emergency"),
+    ("my 13 year old told me tonight she wants to kill herself", "child_at_risk"),
+]
+ORDINARY = [
+    ("I snapped at him over his meds again, what kind of mother does that", "self_criticism"),
+    ("three appointments, two pharmacies and work, I can't keep up with any of it", "overwhelm"),
+    ("hello", "greet"),
+    ("thanks, that actually helped", "thanks"),
+]
+
+
+@pytest.fixture
+async def client(rasa_server):
+    async with RasaClient(rasa_server.url, rasa_server.token, read_timeout=20) as c:
+        yield c
+
+
+@pytest.mark.parametrize(("text", "intent"), CRISIS)
+async def test_crisis_messages_come_out_as_crisis_intents(client: RasaClient, text: str, intent: str) -> None:
+    result = await client.parse(text)
+    assert result.intent in CRISIS_INTENT_KIND, (text, result.intent, result.confidence)
+
+
+@pytest.mark.parametrize(("text", "intent"), CRISIS)
+async def test_whole_stack_hands_off(client: RasaClient, text: str, intent: str) -> None:
+    understanding = await Understander(client).understand(text)
+    assert understanding.safety.crisis
+
+
+@pytest.mark.parametrize(("text", "intent"), ORDINARY)
+async def test_ordinary_messages_land_on_their_intent(client: RasaClient, text: str, intent: str) -> None:
+    result = await client.parse(text)
+    assert result.intent == intent, (text, result.intent, result.confidence)
+    assert not result.intent.startswith("crisis")
+
+
+async def test_time_entity_is_extracted(client: RasaClient) -> None:
+    result = await client.parse("could you check on me at 8pm every evening")
+    assert result.intent == "set_checkin"
+    assert any("8" in value for value in result.entity_values("time"))
+
+
+async def test_ranking_and_confidences_are_typed(client: RasaClient) -> None:
+    result = await client.parse("i feel so alone with all of this")
+    assert result.ranking and result.ranking[0].name == result.intent
+    assert 0.0 <= result.confidence <= 1.0
+
+
+async def test_wrong_token_is_refused(rasa_server) -> None:
+    async with RasaClient(rasa_server.url, "not-the-token") as c:
+        with pytest.raises(NluBadResponse):
+            await c.parse("hello")
