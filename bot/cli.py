@@ -141,7 +141,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.safety_eval_cli import run_safety_eval
 
-    return asyncio.run(run_safety_eval(settings, net_only=args.net_only, sweep=args.sweep))
+    return asyncio.run(run_safety_eval(settings, net_only=args.net_only, do_sweep=args.sweep))
 
 
 def build_parser() -> argparse.ArgumentParser:
