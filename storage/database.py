@@ -1,10 +1,20 @@
-"""The async engine and the unit-of-work session.
+"""The async engine and the unit-of-work session, the same code on SQLite and PostgreSQL.
 
-SQLite (aiosqlite) by default, PostgreSQL (asyncpg) in production, the same code for both.
-SQLite gets WAL and a busy timeout so a second writer waits instead of failing at once, and
-foreign keys on so deletes cascade as on PostgreSQL. PostgreSQL's pool is sized per process:
-DB_POOL_SIZE (default 5) and DB_MAX_OVERFLOW (default 5), with pre-ping so a restarted server
-does not surface as an error to a parent.
+Where the database is:
+    DATABASE_URL     any SQLAlchemy URL; plain `postgresql://…`, `postgres://…` and `sqlite://…`
+                     are given the async drivers (asyncpg, aiosqlite). Default: SQLite in
+                     `<repo>/var/tend.db` (the var/ directory is created).
+
+PostgreSQL connection pool, per bot process (several processes can serve one bot, so size it
+so that processes × (DB_POOL_SIZE + DB_MAX_OVERFLOW) stays under the server's max_connections):
+    DB_POOL_SIZE     connections kept open (default 5)
+    DB_MAX_OVERFLOW  extra connections allowed under a burst (default 5)
+Connections are pre-pinged, so a restarted server costs a reconnect rather than an error in front
+of a parent.
+
+SQLite gets foreign keys (so deleting a parent cascades exactly as on PostgreSQL), WAL (readers
+never block the writer) and a 5 s busy timeout (a second writer waits instead of failing at
+once). SQLite suits one bot process; several processes want PostgreSQL.
 """
 
 from __future__ import annotations
@@ -15,68 +25,111 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import URL, event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "tend.db"
+
+_ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 
 
 def default_url() -> str:
+    """DATABASE_URL if set, else the SQLite file under var/ (created on first use)."""
     url = os.environ.get("DATABASE_URL")
     if url:
         return normalise_url(url)
-    (PROJECT_ROOT / "var").mkdir(parents=True, exist_ok=True)
-    return f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'tend.db'}"
+    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{DEFAULT_SQLITE_PATH}"
 
 
-def normalise_url(url: str) -> str:
-    """Accept plain postgresql:// and sqlite:// URLs and pick the async drivers."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith("sqlite://"):
-        return "sqlite+aiosqlite://" + url.split("://", 1)[1]
-    return url
+def _parse(url: str | URL) -> URL:
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    return parsed.set(drivername=driver) if driver else parsed
 
 
-def is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite")
+def normalise_url(url: str | URL) -> str:
+    """The same URL with an async driver, so operators can paste the URL their host gives them."""
+    return _parse(url).render_as_string(hide_password=False)
+
+
+def sync_url(url: str | URL) -> str:
+    """The URL with a synchronous driver (psycopg2 / pysqlite), for tools that cannot run async.
+
+    Alembic does not need it (its env.py is async); it is here for one-off scripts and psql-like
+    tools.
+    """
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    return parsed.set(drivername=backend).render_as_string(hide_password=False)
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return _parse(url).get_backend_name() == "sqlite"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
 
 
-def make_engine(url: str) -> AsyncEngine:
-    url = normalise_url(url)
-    if is_sqlite(url):
-        path = url.split(":///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 5})
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def make_engine(url: str | URL, **engine_options: Any) -> AsyncEngine:
+    """An async engine configured for the backend; `engine_options` override the defaults."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        options: dict[str, Any] = {"connect_args": {"timeout": 5}}
+        options.update(engine_options)
+        engine = create_async_engine(parsed, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(
-        url,
-        pool_size=int(os.environ.get("DB_POOL_SIZE", "5")),
-        max_overflow=int(os.environ.get("DB_MAX_OVERFLOW", "5")),
-        pool_pre_ping=True,
-    )
+    options = {
+        "pool_size": _env_int("DB_POOL_SIZE", 5),
+        "max_overflow": _env_int("DB_MAX_OVERFLOW", 5),
+        "pool_pre_ping": True,
+    }
+    options.update(engine_options)
+    return create_async_engine(parsed, **options)
 
 
 class Database:
+    """One engine and its session factory; create one per process and share it."""
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.url = engine.url.render_as_string(hide_password=False)
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str | None = None) -> Database:
-        return cls(make_engine(url or default_url()))
+    def from_url(cls, url: str | URL | None = None, **engine_options: Any) -> Database:
+        return cls(make_engine(url or default_url(), **engine_options))
+
+    @property
+    def url(self) -> str:
+        """The URL with any password masked: safe for logs."""
+        return self.engine.url.render_as_string(hide_password=True)
 
     @property
     def dialect(self) -> str:
@@ -84,7 +137,11 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """One unit of work: commits when the block succeeds, rolls back when it raises."""
+        """One unit of work: commits when the block succeeds, rolls back when it raises.
+
+        Objects stay readable after the commit (expire_on_commit=False), so replies can be built
+        from them without another round trip.
+        """
         async with self._sessions() as session:
             try:
                 yield session

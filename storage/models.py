@@ -1,7 +1,15 @@
 """Tend's tables. Nothing here holds the words a parent wrote: only kinds, scores and times.
 
-Datetimes are stored as UTC and always come back timezone-aware, on SQLite as on PostgreSQL,
-so scheduling code never mixes naive and aware values.
+The data is about parents' mental health and their children's illness, so every table stores the
+minimum the coach needs to keep a conversation going, schedule a kind check-in and show progress.
+There is deliberately no column that could hold message text; `tests/unit/test_storage.py`
+checks that.
+
+Datetimes are stored as UTC and always come back timezone-aware, on SQLite as on PostgreSQL, so
+scheduling code never mixes naive and aware values (comparing them raises at the worst moment).
+
+Every column with a Python default also has a matching server default, so rows written by a later
+migration or by hand in psql get the same values as rows written through the ORM.
 """
 
 from __future__ import annotations
@@ -16,6 +24,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
     Integer,
@@ -23,11 +32,14 @@ from sqlalchemy import (
     SmallInteger,
     String,
     TypeDecorator,
+    false,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-NAMING = {
+#: Deterministic constraint names, so migrations can refer to (and drop) them on both backends.
+NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
@@ -35,76 +47,109 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+#: The dialogues a conversation can be in (documentation; the column is a plain string so a new
+#: dialogue needs no migration).
+DIALOGUES = ("idle", "onboarding", "settings", "offer", "practice", "safety_check", "checkin")
+EVENT_KINDS = ("message", "button", "command", "checkin")
+CRISIS_LAYERS = ("net", "nlu", "ask")
+
+#: A 64-bit key on PostgreSQL for tables that grow with every message; on SQLite only an
+#: `INTEGER PRIMARY KEY` is the auto-incrementing rowid (and it is 64-bit there anyway).
+BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
+
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC in, aware UTC out, whatever the backend does with time zones."""
+    """Aware UTC in, aware UTC out, whatever the backend does with time zones.
+
+    PostgreSQL's `timestamptz` keeps the instant; SQLite keeps text without an offset, so the
+    value is normalised to UTC before it is written and marked as UTC when it is read. Naive
+    datetimes are refused: guessing their zone is how check-ins end up at 3 a.m.
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
+        if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(AsyncAttrs, DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class User(Base):
+    """One parent. `external_id` is the Telegram user id (or a console id), never shown in logs."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)
-    language: Mapped[str] = mapped_column(String(8), default="en")
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     country: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
     telegram_language_code: Mapped[str | None] = mapped_column(String(16))
-    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     consent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    facilitator_consent: Mapped[bool] = mapped_column(Boolean, default=False)
-    onboarded: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    facilitator_consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    onboarded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: False once the parent blocked the bot: nothing is scheduled for them any more.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    # check-in schedule (local wall-clock time in `timezone`; the next instant in UTC)
+
+    # Check-in schedule: a local wall-clock time in `timezone`, weekdays as digits (Monday=0),
+    # a quiet window, and the next instant in UTC that the scheduler claims rows by.
     checkin_time: Mapped[str | None] = mapped_column(String(5))
-    checkin_days: Mapped[str] = mapped_column(String(7), default="0123456")
-    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
-    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")
+    checkin_days: Mapped[str] = mapped_column(String(7), default="0123456", server_default="0123456")
+    quiet_start: Mapped[str] = mapped_column(String(5), default="21:00", server_default="21:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), default="08:00", server_default="08:00")
     paused_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     next_checkin_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     last_checkin_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # safety: no nudges or unprompted offers until then; an opt-in follow-up after a handoff
+
+    # Safety: after a crisis handoff no check-in or practice offer arrives until
+    # `nudges_quiet_until`; an opt-in, gentle follow-up is due at `followup_at`.
     nudges_quiet_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     followup_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
 
 
 class ConversationState(Base):
+    """Where the parent is in a dialogue, so a restart (or another process) resumes there.
+
+    `data` is a small dict of dialogue bookkeeping (a practice id, a step index, a rating), never
+    the parent's words. `paused` keeps the interrupted dialogue while a crisis handoff runs.
+    """
+
     __tablename__ = "conversation_states"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    dialogue: Mapped[str] = mapped_column(String(32), default="idle")
+    dialogue: Mapped[str] = mapped_column(String(32), default="idle", server_default="idle")
     step: Mapped[str] = mapped_column(String(64), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     paused: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    version: Mapped[int] = mapped_column(Integer, default=0)
+    #: Incremented by every `StateRepo.save`: lets callers and tests see that a turn was stored.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class PracticeSession(Base):
+    """One guided practice, from its start to its end (finished or abandoned)."""
+
     __tablename__ = "practice_sessions"
     __table_args__ = (
-        CheckConstraint("rating_before IS NULL OR (rating_before BETWEEN 0 AND 10)", name="rating_before_range"),
+        CheckConstraint(
+            "rating_before IS NULL OR (rating_before BETWEEN 0 AND 10)", name="rating_before_range"
+        ),
         CheckConstraint("rating_after IS NULL OR (rating_after BETWEEN 0 AND 10)", name="rating_after_range"),
     )
 
@@ -116,13 +161,16 @@ class PracticeSession(Base):
     abandoned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rating_before: Mapped[int | None] = mapped_column(SmallInteger)
     rating_after: Mapped[int | None] = mapped_column(SmallInteger)
+    #: The parent's local calendar day when the practice was finished: streaks count these days.
     local_date: Mapped[date | None] = mapped_column(Date)
 
 
 class Event(Base):
+    """That something happened and what it was understood as: never what was said."""
+
     __tablename__ = "events"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     intent: Mapped[str | None] = mapped_column(String(40))
@@ -131,6 +179,8 @@ class Event(Base):
 
 
 class CrisisEvent(Base):
+    """A crisis handoff: its kind and which safety layer caught it (net, nlu or ask)."""
+
     __tablename__ = "crisis_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -141,6 +191,11 @@ class CrisisEvent(Base):
 
 
 class ProcessedUpdate(Base):
+    """Telegram update ids already handled, so a redelivered update is answered only once.
+
+    Not tied to a user on purpose: it holds nothing about anyone and is pruned by age.
+    """
+
     __tablename__ = "processed_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
