@@ -119,12 +119,20 @@ def test_shape_of_every_practice(library: PracticeLibrary) -> None:
     assert with_pause >= 6 and with_question >= 6
 
 
+#: The source documents of shared/design.md (kept here so the check runs on any checkout).
+KNOWN_SEEDS = {
+    "000_7309320966d7445c.txt",
+    "001_a5c35ab00b9f0c14.txt",
+    "002_0af78002e5589cf3.txt",
+    "003_1ad7379f649c25c5.txt",
+}
+
+
 def test_cited_seeds_exist() -> None:
-    if not SEEDS_DIR.is_dir():
-        pytest.skip("shared seeds are not on this machine")
+    available = {p.name for p in SEEDS_DIR.glob("*.txt")} if SEEDS_DIR.is_dir() else KNOWN_SEEDS
     for path in EN_FILES:
         for seed in load_practice_file(path).source.seeds:
-            assert (SEEDS_DIR / seed).is_file(), f"{path.name} cites missing seed {seed}"
+            assert seed in available, f"{path.name} cites missing seed {seed}"
 
 
 _FORBIDDEN = re.compile(
