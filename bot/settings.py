@@ -46,6 +46,7 @@ class Settings:
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     facilitator_chat_id: int | None = None
     store_message_text: bool = False
+    checkin_interval: float = 30.0
 
     @classmethod
     def from_env(cls, dotenv: Path | None = PROJECT_ROOT / ".env") -> Settings:
@@ -66,4 +67,5 @@ class Settings:
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
             admin_ids=_int_set(env.get("TEND_ADMIN_IDS", "")),
             facilitator_chat_id=int(facilitator) if facilitator else None,
+            checkin_interval=float(env.get("CHECKIN_INTERVAL", cls.checkin_interval)),
         )

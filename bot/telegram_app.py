@@ -33,7 +33,8 @@ from dialogues.replies import Reply, load_texts
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "practice", "cancel", "stop", "language", "country", "timezone", "sos")
+COMMANDS = ("start", "help", "practice", "checkin", "pause", "resume", "cancel", "stop", "language", "country",
+            "timezone", "sos")
 
 
 class PerUserOrderedProcessor(BaseUpdateProcessor):
@@ -200,6 +201,8 @@ def build_application(
     rate_limit: bool = True,
     post_init: Any = None,
     post_shutdown: Any = None,
+    checkin_sender: Any = None,
+    checkin_interval: float = 30.0,
 ) -> Application:
     builder = ApplicationBuilder().token(token).concurrent_updates(PerUserOrderedProcessor())
     if base_url:
@@ -226,6 +229,11 @@ def build_application(
     application.add_handler(CallbackQueryHandler(adapter.on_button))
     application.add_error_handler(adapter.on_error)
     application.bot_data["adapter"] = adapter
+    if checkin_sender is not None and application.job_queue is not None:
+        async def dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await checkin_sender.tick(context.bot)
+
+        application.job_queue.run_repeating(dispatch, interval=checkin_interval, first=1.0, name="checkins")
     return application
 
 
@@ -243,10 +251,14 @@ def run_telegram(settings: Any, *, start_nlu: bool = False) -> int:
     async def post_shutdown(application: Application) -> None:
         await runtime.stop()
 
+    from bot.checkin_sender import CheckinSender
+
     application = build_application(
         settings.telegram_token, runtime.conversation,
         base_url=settings.telegram_base_url, base_file_url=settings.telegram_base_file_url,
         post_init=post_init, post_shutdown=post_shutdown,
+        checkin_sender=CheckinSender(runtime.db, runtime.engine.clock),
+        checkin_interval=settings.checkin_interval,
     )
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0

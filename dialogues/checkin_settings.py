@@ -13,8 +13,8 @@ from nlu.client import NluResult
 
 
 def set_time(turn: Turn, hhmm: str) -> None:
+    """Takes effect from the next occurrence, computed in the parent's zone."""
     turn.user.checkin_time = hhmm
-    turn.user.paused_until = None
     zone = turn.user.timezone or "UTC"
     turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
     turn.say(turn.t("checkin_set", time=hhmm, timezone=zone))
@@ -23,7 +23,7 @@ def set_time(turn: Turn, hhmm: str) -> None:
 def stop(turn: Turn) -> None:
     turn.user.checkin_time = None
     turn.user.next_checkin_at = None
-    turn.say(turn.t("stop_checkins_later"))
+    turn.say(turn.t("checkin_off"))
 
 
 async def on_intent(turn: Turn, intent: str, result: NluResult) -> None:
@@ -37,3 +37,95 @@ async def on_intent(turn: Turn, intent: str, result: NluResult) -> None:
         turn.say(turn.t("ask_checkin"), turn.button("skip", "ob:checkin:skip"))
         return
     set_time(turn, hhmm)
+
+
+def _describe_next(turn: Turn) -> str:
+    from zoneinfo import ZoneInfo
+
+    nxt = turn.user.next_checkin_at
+    if nxt is None:
+        return "—"
+    try:
+        zone = ZoneInfo(turn.user.timezone or "UTC")
+    except Exception:  # an unknown zone name never stops the reply
+        zone = ZoneInfo("UTC")
+    return nxt.astimezone(zone).strftime("%a %d %b, %H:%M")
+
+
+def confirm(turn: Turn) -> None:
+    """After a change: the time, the zone and the next check-in in local time."""
+    from dialogues.checkin_dispatcher import in_quiet_hours
+
+    user = turn.user
+    turn.say(turn.t("checkin_show", time=user.checkin_time, timezone=user.timezone or "UTC",
+                    days=turn.t("checkin_every_day") if (user.checkin_days or "0123456") == "0123456"
+                    else turn.t("checkin_weekdays"),
+                    next=_describe_next(turn)))
+    if user.next_checkin_at is not None and in_quiet_hours(user, user.next_checkin_at):
+        turn.say(turn.t("checkin_quiet_warning", time=user.checkin_time, quiet_start=user.quiet_start,
+                        quiet_end=user.quiet_end))
+
+
+def command(turn: Turn, args: tuple[str, ...]) -> None:
+    """/checkin, /checkin HH:MM, /checkin off."""
+    if not args:
+        if turn.user.checkin_time:
+            confirm(turn)
+            turn.go("settings", "checkin")
+            turn.say(turn.t("ask_checkin"), turn.button("skip", "ob:checkin:skip"))
+        else:
+            turn.say(turn.t("checkin_none"))
+        return
+    value = " ".join(args).strip().lower()
+    if value in ("off", "stop", "none", "cancel"):
+        turn.user.checkin_time = None
+        turn.user.next_checkin_at = None
+        turn.say(turn.t("checkin_off"))
+        return
+    hhmm = parse_time_of_day(value)
+    if hhmm is None:
+        turn.say(turn.t("checkin_unparsed"))
+        return
+    turn.user.checkin_time = hhmm
+    turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
+    confirm(turn)
+
+
+def pause(turn: Turn, args: tuple[str, ...]) -> None:
+    """/pause (until /resume) or /pause 3d, /pause 12h."""
+    from datetime import datetime, timedelta
+
+    if args:
+        raw = args[0].lower()
+        unit = raw[-1:]
+        number = raw[:-1]
+        if not number.isdigit() or unit not in ("d", "h", "w"):
+            turn.say(turn.t("pause_unparsed"))
+            return
+        delta = {"d": timedelta(days=1), "h": timedelta(hours=1), "w": timedelta(weeks=1)}[unit] * int(number)
+        turn.user.paused_until = turn.now + delta
+        turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
+        turn.say(turn.t("paused", until=_local(turn, turn.user.paused_until)))
+        return
+    turn.user.paused_until = datetime.max.replace(year=9999, tzinfo=turn.now.tzinfo)
+    turn.user.next_checkin_at = None
+    turn.say(turn.t("paused_indefinitely"))
+
+
+def resume(turn: Turn) -> None:
+    if turn.user.paused_until is None or turn.user.paused_until <= turn.now:
+        turn.say(turn.t("resume_nothing"))
+        return
+    turn.user.paused_until = None
+    turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
+    turn.say(turn.t("resumed", next=_describe_next(turn)))
+
+
+def _local(turn: Turn, when) -> str:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    try:
+        zone = ZoneInfo(turn.user.timezone or "UTC")
+    except Exception:
+        zone = ZoneInfo("UTC")
+    return when.astimezone(zone).strftime("%a %d %b, %H:%M")

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.attributes import flag_modified
 
-from dialogues import crisis_handoff, onboarding, practice_runner, router
+from dialogues import checkin, checkin_settings, crisis_handoff, onboarding, practice_runner, router
 from dialogues.clock import Clock, SystemClock
 from dialogues.crisis_resources import country_from_language_code
 from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRef
@@ -62,6 +62,9 @@ class Engine:
             "country": self._cmd_country,
             "timezone": self._cmd_timezone,
             "sos": self._cmd_sos,
+            "checkin": self._cmd_checkin,
+            "pause": self._cmd_pause,
+            "resume": self._cmd_resume,
         }
 
     async def handle(self, who: UserRef, event: Event) -> list[Reply]:
@@ -188,6 +191,8 @@ class Engine:
             await router.on_offer_button(turn, data)
         elif prefix in ("pr", "rt"):
             await practice_runner.on_button(turn, data)
+        elif prefix == "ci":
+            await checkin.on_button(turn, data)
         elif prefix == "cl":
             await router.on_clarify_button(turn, data)
         elif prefix == "pp":  # continue a paused practice
@@ -250,6 +255,20 @@ class Engine:
             onboarding.set_directly(turn, step, " ".join(args))
         else:
             onboarding.ask_setting(turn, step)
+
+    async def _cmd_checkin(self, turn: Turn, args: tuple[str, ...]) -> None:
+        if not turn.user.consent:
+            onboarding.start(turn)
+            return
+        checkin_settings.command(turn, args)
+
+    async def _cmd_pause(self, turn: Turn, args: tuple[str, ...]) -> None:
+        if turn.user.consent:
+            checkin_settings.pause(turn, args)
+
+    async def _cmd_resume(self, turn: Turn, args: tuple[str, ...]) -> None:
+        if turn.user.consent:
+            checkin_settings.resume(turn)
 
     async def _cmd_language(self, turn: Turn, args: tuple[str, ...]) -> None:
         await self._setting(turn, "language", args)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dialogues import checkin_settings
 from dialogues.countries import countries, find_country, find_timezone
 from dialogues.replies import Button, available_languages
+from dialogues.schedule import next_checkin
 from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
@@ -97,6 +98,8 @@ def _apply(turn: Turn, step: str, value: str) -> bool:
             turn.say(turn.t("timezone_unknown", timezone=value[:40]))
             return False
         turn.user.timezone = zone
+        if turn.user.checkin_time:  # a new zone takes effect from the next occurrence
+            turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
         turn.say(turn.t("timezone_set", timezone=zone))
     elif step == "checkin":
         hhmm = parse_time_of_day(value)

@@ -200,3 +200,24 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Outbox(Base):
+    """Pushes the bot owes a parent (a check-in, a follow-up), queued in the same transaction
+    that advanced their schedule, so a restart between claiming and sending loses nothing.
+
+    A process leases rows (`claimed_at`) before sending and stamps `sent_at` after, so two
+    processes never send the same row while its lease is fresh. Holds no text: the message is
+    rendered at send time from `kind`.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from storage.database import Database, default_url, is_sqlite, normalise_url, sync_url
 from storage.models import (
+    Outbox,
     Base,
     ConversationState,
     CrisisEvent,
@@ -61,6 +62,7 @@ async def populate(db: Database, external_id: int) -> User:
         await EventRepo(s).record(user.id, "message", "self_criticism", 0.91, NOW)
         await EventRepo(s).record(user.id, "button", None, None, NOW + timedelta(seconds=5))
         await CrisisRepo(s).record(user.id, "self_harm", "net", NOW)
+        s.add(Outbox(user_id=user.id, kind="checkin", due_at=NOW, created_at=NOW))
     return user
 
 

@@ -1,0 +1,58 @@
+"""The daily check-in: a 0–10 question, then a reply that fits the answer.
+
+Low: reflect and offer a practice. Middle: a short breathing space. High: savour it. "Not now"
+ends kindly, and no second nudge comes that day (the dispatcher checks `last_checkin_at`).
+"""
+
+from __future__ import annotations
+
+from dialogues import router
+from dialogues.replies import Button, Reply, Texts
+from dialogues.turn import Turn
+from storage.repositories import EventRepo
+
+LOW_MAX = 3
+MIDDLE_MAX = 6
+
+
+def prompt(texts: Texts) -> Reply:
+    first = tuple(Button(str(n), f"ci:{n}") for n in range(0, 6))
+    second = tuple(Button(str(n), f"ci:{n}") for n in range(6, 11))
+    return Reply(texts.get("checkin_prompt"), (first, second, (Button(texts.get("buttons.not_now"), "ci:no"),)))
+
+
+async def _offer_specific(turn: Turn, practice_id: str, intent: str) -> None:
+    try:
+        practice = turn.library.get(practice_id)
+    except KeyError:
+        await router.offer(turn, intent)
+        return
+    turn.go("offer", "", {"intent": intent, "pid": practice.id, "excluded": []})
+    turn.say(
+        turn.t("offer", title=practice.title, summary=practice.summary, minutes=practice.duration_minutes),
+        turn.button("yes_try", f"of:yes:{practice.id}"),
+        turn.button("not_now", "of:no"),
+        turn.button("something_else", "of:else"),
+    )
+
+
+async def on_button(turn: Turn, data: str) -> None:
+    answer = data.split(":", 1)[1] if ":" in data else "no"
+    await EventRepo(turn.session).record(turn.user.id, "checkin_reply", None, None, turn.now)
+    if answer == "no" or not answer.isdigit():
+        turn.go("idle")
+        turn.say(turn.t("checkin_not_now"))
+        return
+    rating = int(answer)
+    if rating <= LOW_MAX:
+        turn.say(turn.varied("checkin_low"))
+        if router.in_quiet_period(turn):
+            turn.say(turn.t("offer_quiet"))
+            return
+        await router.offer(turn, "sadness")
+    elif rating <= MIDDLE_MAX:
+        turn.say(turn.t("checkin_middle"))
+        await _offer_specific(turn, "breathing_space", "overwhelm")
+    else:
+        turn.say(turn.t("checkin_high"))
+        await _offer_specific(turn, "savouring", "positive")
