@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import or_, select, update
 
 from dialogues.schedule import next_checkin
-from storage.database import Database
+from storage.database import Database, take_write_lock
 from storage.models import Outbox, User
 from storage.repositories import EventRepo, UserRepo
 
@@ -90,6 +90,7 @@ async def queue_due(db: Database, now: datetime, *, batch: int = 1000) -> int:
     queued = 0
     while True:
         async with db.session() as session:
+            await take_write_lock(session)
             users = await UserRepo(session).due_checkins(now, limit=batch)
             for user in users:
                 due = user.next_checkin_at
@@ -114,6 +115,7 @@ async def queue_due(db: Database, now: datetime, *, batch: int = 1000) -> int:
 async def lease(db: Database, now: datetime, *, limit: int = 500) -> list[Lease]:
     """Lease unsent outbox rows for sending; rows gone stale past the grace are dropped."""
     async with db.session() as session:
+        await take_write_lock(session)
         query = (
             select(Outbox, User)
             .join(User, User.id == Outbox.user_id)

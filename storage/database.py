@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import URL, event, make_url
+from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -152,3 +152,15 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def take_write_lock(session: AsyncSession) -> None:
+    """Make this unit of work the only writer from its first statement (SQLite only).
+
+    SQLite has no row locks: two dispatchers could both read the same due rows before either
+    writes. `BEGIN IMMEDIATE` takes the database's write lock up front, so the second waits
+    (busy_timeout) and then sees the first one's changes. PostgreSQL uses SKIP LOCKED instead.
+    Must be the first statement of the session.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(text("BEGIN IMMEDIATE"))
