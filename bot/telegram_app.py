@@ -33,7 +33,7 @@ from dialogues.replies import Reply, load_texts
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "practice", "checkin", "pause", "resume", "cancel", "stop", "language", "country",
+COMMANDS = ("start", "help", "practice", "progress", "checkin", "pause", "resume", "cancel", "stop", "language", "country",
             "timezone", "sos")
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm.attributes import flag_modified
 
-from dialogues import checkin, checkin_settings, crisis_handoff, onboarding, practice_runner, router
+from dialogues import checkin, checkin_settings, crisis_handoff, onboarding, practice_runner, progress, router
 from dialogues.clock import Clock, SystemClock
 from dialogues.crisis_resources import country_from_language_code
 from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRef
@@ -65,6 +65,7 @@ class Engine:
             "checkin": self._cmd_checkin,
             "pause": self._cmd_pause,
             "resume": self._cmd_resume,
+            "progress": self._cmd_progress,
         }
 
     async def handle(self, who: UserRef, event: Event) -> list[Reply]:
@@ -269,6 +270,12 @@ class Engine:
     async def _cmd_resume(self, turn: Turn, args: tuple[str, ...]) -> None:
         if turn.user.consent:
             checkin_settings.resume(turn)
+
+    async def _cmd_progress(self, turn: Turn, args: tuple[str, ...]) -> None:
+        if not turn.user.consent:
+            onboarding.start(turn)
+            return
+        await progress.show(turn)
 
     async def _cmd_language(self, turn: Turn, args: tuple[str, ...]) -> None:
         await self._setting(turn, "language", args)

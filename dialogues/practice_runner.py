@@ -87,8 +87,12 @@ async def _record_before(turn: Turn, rating: int) -> None:
 
 
 async def _finish(turn: Turn, rating: int) -> None:
+    from dialogues import progress
+
     practice = _practice(turn)
     before = turn.data.get("before")
+    today = turn.local_today()
+    already_today = bool(await PracticeRepo(turn.session).finished_between(turn.user.id, today, today))
     await PracticeRepo(turn.session).finish(turn.data["sid"], turn.now, rating_after=rating,
                                             local_date=turn.local_today())
     lines = [practice.closing]
@@ -98,7 +102,7 @@ async def _finish(turn: Turn, rating: int) -> None:
         lines.append(turn.t(key, before=before, after=rating))
     turn.go("idle")
     turn.say("\n\n".join(lines))
-    await turn.after_practice_finished()
+    await progress.after_finish(turn, already_today)
 
 
 async def stop(turn: Turn) -> None:

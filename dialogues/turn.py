@@ -101,12 +101,6 @@ class Turn:
                 zone = UTC
         return self.now.astimezone(zone).date()
 
-    async def after_practice_finished(self) -> None:
-        """Hook for what follows a finished practice (the streak line, see streaks)."""
-        hook = self.options.get("after_practice")
-        if hook is not None:
-            await hook(self)
-
     def take_paused(self) -> dict[str, Any] | None:
         paused, self.state.paused = self.state.paused, None
         return paused
