@@ -19,11 +19,13 @@ def render(replies: list[Reply], out_dir: Path) -> list[Button]:
     """Print replies; return the buttons of the last one that has any, numbered from 1."""
     choices: list[Button] = []
     for reply in merge_replies(replies):
-        if reply.image is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            path = out_dir / (reply.image_name or "image.png")
-            path.write_bytes(reply.image)
-            print(f"[picture saved to {path}]")
+        for payload, name, what in ((reply.image, reply.image_name or "image.png", "picture"),
+                                    (reply.document, reply.document_name or "file.bin", "file")):
+            if payload is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                path = out_dir / name
+                path.write_bytes(payload)
+                print(f"[{what} saved to {path}]")
         if reply.text:
             print("\nTend: " + reply.text.replace("\n", "\n      "))
         if reply.buttons:

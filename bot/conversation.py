@@ -55,7 +55,7 @@ def merge_replies(replies: list[Reply], limit: int = MAX_MESSAGE_CHARS) -> list[
         pending = []
 
     for reply in replies:
-        if reply.image is not None or reply.kind == "crisis":
+        if reply.image is not None or reply.document is not None or reply.kind == "crisis":
             flush()
             merged.append(reply)
         elif reply.buttons:
@@ -63,4 +63,4 @@ def merge_replies(replies: list[Reply], limit: int = MAX_MESSAGE_CHARS) -> list[
         else:
             pending.append(reply.text)
     flush()
-    return [m for m in merged if m.text or m.image is not None]
+    return [m for m in merged if m.text or m.image is not None or m.document is not None]

@@ -94,7 +94,10 @@ class TelegramAdapter:
     async def _send_one(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         for attempt in range(3):
             try:
-                if reply.image is not None:
+                if reply.document is not None:
+                    await context.bot.send_document(chat_id, reply.document, filename=reply.document_name,
+                                                    caption=reply.text[:1024] or None)
+                elif reply.image is not None:
                     await context.bot.send_photo(chat_id, reply.image, caption=reply.text[:1024] or None,
                                                  reply_markup=_markup(reply))
                 else:

@@ -17,16 +17,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.orm.attributes import flag_modified
 
-from dialogues import checkin, checkin_settings, crisis_handoff, onboarding, practice_runner, progress, router
+from dialogues import checkin, checkin_settings, crisis_handoff, onboarding, practice_runner, privacy, progress, router
 from dialogues.clock import Clock, SystemClock
 from dialogues.crisis_resources import country_from_language_code
 from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRef
 from dialogues.replies import Reply, load_texts
 from dialogues.turn import Turn
 from storage.database import Database
-from storage.repositories import EventRepo, StateRepo, UserRepo
+from storage.repositories import ERASED_USERS, EventRepo, StateRepo, UserRepo
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +65,8 @@ class Engine:
             "pause": self._cmd_pause,
             "resume": self._cmd_resume,
             "progress": self._cmd_progress,
+            "mydata": self._cmd_mydata,
+            "delete": self._cmd_delete,
         }
 
     async def handle(self, who: UserRef, event: Event) -> list[Reply]:
@@ -110,11 +111,10 @@ class Engine:
             state = await StateRepo(session).load(user.id, now)
             turn = Turn.build(session, user, state, now, self.options)
             await self._dispatch(turn, event)
+            if user.id in session.info.get(ERASED_USERS, ()):
+                return turn.replies  # /delete ran: nothing of this parent is written back
             if user.consent:
                 await self._record(turn, event)
-            flag_modified(state, "data")
-            if state.paused is not None:
-                flag_modified(state, "paused")
             await StateRepo(session).save(state, now)
             user.updated_at = now
         return turn.replies
@@ -194,6 +194,8 @@ class Engine:
             await practice_runner.on_button(turn, data)
         elif prefix == "ci":
             await checkin.on_button(turn, data)
+        elif prefix == "dl":
+            await privacy.on_delete_button(turn, data)
         elif prefix == "cl":
             await router.on_clarify_button(turn, data)
         elif prefix == "pp":  # continue a paused practice
@@ -276,6 +278,12 @@ class Engine:
             onboarding.start(turn)
             return
         await progress.show(turn)
+
+    async def _cmd_mydata(self, turn: Turn, args: tuple[str, ...]) -> None:
+        await privacy.export(turn)
+
+    async def _cmd_delete(self, turn: Turn, args: tuple[str, ...]) -> None:
+        privacy.ask_delete(turn)
 
     async def _cmd_language(self, turn: Turn, args: tuple[str, ...]) -> None:
         await self._setting(turn, "language", args)

@@ -33,6 +33,8 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     image: bytes | None = None
     image_name: str | None = None
+    document: bytes | None = None  # a file to send (e.g. the /mydata export)
+    document_name: str | None = None
     kind: str = "message"  # message | photo | crisis (adapters may send crisis replies first/unthrottled)
 
     @property

@@ -1,0 +1,31 @@
+"""`/mydata` and `/delete`: the parent sees everything stored about them, and can erase it all.
+
+Erasing happens in the same unit of work as the confirmation tap, and the engine then writes
+nothing back for that parent: after "Yes, erase", no row of theirs is left in any table.
+"""
+
+from __future__ import annotations
+
+import json
+
+from dialogues.replies import Reply
+from dialogues.turn import Turn
+from storage.repositories import UserRepo, export_user
+
+
+async def export(turn: Turn) -> None:
+    data = await export_user(turn.session, turn.user.id)
+    payload = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
+    turn.replies.append(Reply(text=turn.t("mydata_caption"), document=payload, document_name="tend-mydata.json"))
+
+
+def ask_delete(turn: Turn) -> None:
+    turn.say(turn.t("delete_confirm"), turn.button("delete_yes", "dl:yes"), turn.button("delete_no", "dl:no"))
+
+
+async def on_delete_button(turn: Turn, data: str) -> None:
+    if data != "dl:yes":
+        turn.say(turn.t("delete_kept"))
+        return
+    await UserRepo(turn.session).delete_everything(turn.user.id)
+    turn.say(turn.t("delete_done"))
