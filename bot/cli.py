@@ -135,7 +135,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.telegram_token:
         print("TELEGRAM_BOT_TOKEN is not set. Use `tend chat` to talk to Tend in the terminal.", file=sys.stderr)
         return 2
-    return run_telegram(settings, start_nlu=args.with_nlu)
+    return run_telegram(settings, start_nlu=args.with_nlu, webhook=args.webhook)
 
 
 def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -153,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the Telegram bot")
     run.add_argument("--with-nlu", action="store_true", help="start a local NLU server if none answers")
+    run.add_argument("--webhook", action="store_true", help="webhook mode (see WEBHOOK_* in .env.example)")
 
     sub.add_parser("classify", help="classify stdin lines, one JSON object per line on stdout")
 

@@ -42,8 +42,24 @@ class WaitingParser:
         return await self.client.parse(text)
 
 
+class InsecureNluConfig(RuntimeError):
+    """The NLU server is remote and no auth token is configured."""
+
+
+def check_nlu_security(settings: Settings) -> None:
+    """Messages about parents' mental health must not travel to an NLU server anyone can call:
+    a remote NLU URL needs an explicit token (a local one gets a generated token)."""
+    host = urlparse(settings.nlu_url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1") and not settings.nlu_token:
+        raise InsecureNluConfig(
+            f"NLU_URL points at {host}, but TEND_NLU_TOKEN is empty. Refusing to start: set the token the "
+            "Rasa server was started with (rasa run -t ...)."
+        )
+
+
 class AppRuntime:
     def __init__(self, settings: Settings, *, start_nlu: bool = False, clock: Clock | None = None) -> None:
+        check_nlu_security(settings)
         self.settings = settings
         self.start_nlu = start_nlu
         self.db = Database.from_url(settings.database_url)

@@ -47,6 +47,12 @@ class Settings:
     facilitator_chat_id: int | None = None
     store_message_text: bool = False
     checkin_interval: float = 30.0
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "/telegram"
+    event_retention_days: int | None = None
 
     @classmethod
     def from_env(cls, dotenv: Path | None = PROJECT_ROOT / ".env") -> Settings:
@@ -68,4 +74,10 @@ class Settings:
             admin_ids=_int_set(env.get("TEND_ADMIN_IDS", "")),
             facilitator_chat_id=int(facilitator) if facilitator else None,
             checkin_interval=float(env.get("CHECKIN_INTERVAL", cls.checkin_interval)),
+            webhook_url=env.get("WEBHOOK_URL") or None,
+            webhook_secret=env.get("WEBHOOK_SECRET") or None,
+            webhook_listen=env.get("WEBHOOK_LISTEN") or cls.webhook_listen,
+            webhook_port=int(env.get("WEBHOOK_PORT") or cls.webhook_port),
+            webhook_path=env.get("WEBHOOK_PATH") or cls.webhook_path,
+            event_retention_days=int(env["EVENT_RETENTION_DAYS"]) if env.get("EVENT_RETENTION_DAYS") else None,
         )

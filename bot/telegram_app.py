@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.conversation import Conversation, merge_replies
 from bot.privacy import hashed_id
+from bot.update_dedup import dedup_handler
 from dialogues.events import UserRef
 from dialogues.replies import Reply, load_texts
 
@@ -206,6 +207,7 @@ def build_application(
     post_shutdown: Any = None,
     checkin_sender: Any = None,
     checkin_interval: float = 30.0,
+    dedup: Any = None,
 ) -> Application:
     builder = ApplicationBuilder().token(token).concurrent_updates(PerUserOrderedProcessor())
     if base_url:
@@ -221,6 +223,8 @@ def build_application(
         builder = builder.post_shutdown(post_shutdown)
     application = builder.build()
     adapter = TelegramAdapter(conversation)
+    if dedup is not None:
+        application.add_handler(dedup, group=-1)
     private = filters.ChatType.PRIVATE
     application.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, adapter.on_edited))
     application.add_handler(MessageHandler(~private & filters.UpdateType.MESSAGE &
@@ -240,8 +244,8 @@ def build_application(
     return application
 
 
-def run_telegram(settings: Any, *, start_nlu: bool = False) -> int:
-    """`tend run`: polling (webhook mode arrives with the production issue)."""
+def run_telegram(settings: Any, *, start_nlu: bool = False, webhook: bool = False) -> int:
+    """`tend run`: long polling by default, webhook mode with `--webhook` or WEBHOOK_URL."""
     from bot.runtime import AppRuntime
 
     runtime = AppRuntime(settings, start_nlu=start_nlu)
@@ -262,7 +266,18 @@ def run_telegram(settings: Any, *, start_nlu: bool = False) -> int:
         post_init=post_init, post_shutdown=post_shutdown,
         checkin_sender=CheckinSender(runtime.db, runtime.engine.clock),
         checkin_interval=settings.checkin_interval,
+        dedup=dedup_handler(runtime.db, runtime.engine.clock),
     )
+    if webhook or settings.webhook_url:
+        from bot.webhook import serve
+
+        if not settings.webhook_secret:
+            print("Webhook mode needs WEBHOOK_SECRET (the same value in every bot process).")
+            return 2
+        asyncio.run(serve(application, runtime, listen=settings.webhook_listen, port=settings.webhook_port,
+                          path=settings.webhook_path, secret=settings.webhook_secret,
+                          public_url=settings.webhook_url))
+        return 0
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0
 
