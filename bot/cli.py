@@ -138,6 +138,33 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return run_telegram(settings, start_nlu=args.with_nlu, webhook=args.webhook)
 
 
+async def _admin(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.database import Database
+    from storage.migrate import upgrade_to_head
+    from storage.report import programme_report, render_report
+    from storage.repositories import EventRepo
+
+    await upgrade_to_head(settings.database_url)
+    db = Database.from_url(settings.database_url)
+    try:
+        async with db.session() as session:
+            if args.admin_command == "stats":
+                report = await programme_report(session, datetime.now(UTC))
+                print(json.dumps(report, indent=2) if args.json else render_report(report))
+            elif args.admin_command == "purge":
+                days = args.days or settings.event_retention_days
+                if not days:
+                    print("Give --days N or set EVENT_RETENTION_DAYS.", file=sys.stderr)
+                    return 2
+                removed = await EventRepo(session).purge_before(datetime.now(UTC) - timedelta(days=days))
+                print(f"removed {removed} events older than {days} days")
+    finally:
+        await db.dispose()
+    return 0
+
+
 def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot.safety_eval_cli import run_safety_eval
 
@@ -173,6 +200,13 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("configs", nargs="+")
     compare.add_argument("--language", default="en")
 
+    admin = sub.add_parser("admin", help="programme report and data retention")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    stats = admin_sub.add_parser("stats", help="counts only; cells under 5 parents suppressed")
+    stats.add_argument("--json", action="store_true")
+    purge = admin_sub.add_parser("purge", help="delete events older than N days")
+    purge.add_argument("--days", type=int)
+
     safety = sub.add_parser("safety", help="the crisis safety stack")
     safety_sub = safety.add_subparsers(dest="safety_command", required=True)
     sev = safety_sub.add_parser("eval", help="recall and false alarms on tests/data/safety_eval.yml")
@@ -200,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_nlu_eval(settings, args.language))
         if args.nlu_command == "compare":
             return _nlu_compare(args)
+    if args.command == "admin":
+        return asyncio.run(_admin(args, settings))
     if args.command == "safety":
         return _safety_eval(args, settings)
     return 2

@@ -67,6 +67,7 @@ class Engine:
             "progress": self._cmd_progress,
             "mydata": self._cmd_mydata,
             "delete": self._cmd_delete,
+            "stats": self._cmd_stats,
         }
 
     async def handle(self, who: UserRef, event: Event) -> list[Reply]:
@@ -284,6 +285,15 @@ class Engine:
 
     async def _cmd_delete(self, turn: Turn, args: tuple[str, ...]) -> None:
         privacy.ask_delete(turn)
+
+    async def _cmd_stats(self, turn: Turn, args: tuple[str, ...]) -> None:
+        """Admins only (configured Telegram ids); for anyone else it is an unknown command."""
+        from storage.report import programme_report, render_report
+
+        if turn.user.external_id not in self.options.get("admin_ids", frozenset()):
+            turn.say(turn.t("help"))
+            return
+        turn.say(render_report(await programme_report(turn.session, turn.now)))
 
     async def _cmd_language(self, turn: Turn, args: tuple[str, ...]) -> None:
         await self._setting(turn, "language", args)
