@@ -16,6 +16,22 @@ from storage.repositories import UserRepo
 NOW = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
 
 
+@pytest.fixture
+async def db(fresh_database_url: str):
+    """Dispatchers act on every due parent in the database, so each test gets its own."""
+    from storage.migrate import upgrade_to_head
+
+    await upgrade_to_head(fresh_database_url)
+    database = Database.from_url(fresh_database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def database_url(fresh_database_url: str) -> str:
+    return fresh_database_url
+
+
 async def make_parent(db: Database, external_id: int, *, zone: str = "Europe/London", at: str = "19:00",
                       now: datetime = NOW, **fields: object) -> int:
     async with db.session() as s:
@@ -101,6 +117,9 @@ async def test_blocked_parent_is_not_leased(db: Database, external_ids) -> None:
 @pytest.mark.parametrize("count", [1000])
 async def test_two_dispatchers_claim_each_checkin_once(database_url: str, count: int, external_ids) -> None:
     """Two processes' worth of dispatchers (separate engines) on one database."""
+    from storage.migrate import upgrade_to_head
+
+    await upgrade_to_head(database_url)
     first, second = Database.from_url(database_url), Database.from_url(database_url)
     try:
         ids = [await make_parent(first, external_ids(), next_checkin_at=NOW - timedelta(minutes=1))

@@ -1,0 +1,155 @@
+"""Layer 1 alone: every pattern's example fires, guards hold, negation and past ask gently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from nlu.crisis_net import PATTERNS_PATH, CrisisNet, default_net
+from nlu.text_normalise import normalise
+
+SPEC = yaml.safe_load(PATTERNS_PATH.read_text(encoding="utf-8"))
+NET = default_net()
+
+PATTERN_EXAMPLES = [(p["id"], p["kind"], p["level"], ex) for p in SPEC["patterns"] for ex in p["examples"]]
+GUARD_EXAMPLES = [(g["id"], ex) for g in SPEC["guards"] for ex in g["examples"]]
+
+
+@pytest.mark.parametrize(("pattern_id", "kind", "level", "text"), PATTERN_EXAMPLES)
+def test_every_pattern_example_fires(pattern_id: str, kind: str, level: str, text: str) -> None:
+    verdict = NET.check(text)
+    assert (verdict.kind, verdict.level) == (kind, level), (pattern_id, verdict)
+
+
+@pytest.mark.parametrize(("guard_id", "text"), GUARD_EXAMPLES)
+def test_every_guard_example_is_neutral(guard_id: str, text: str) -> None:
+    assert NET.check(text).level == "none", guard_id
+
+
+# Written for this test, not copied from the pattern file.
+MUST_CATCH = [
+    ("i honestly dont want to be alive anymore", "self_harm"),
+    ("I WANNA DIEEEE", "self_harm"),
+    ("thinking about killing myslef tonight", "self_harm"),
+    ("my wife and kids would be better off if i was gone", "self_harm"),
+    ("i've got a stash of my sleeping tablets saved up", "self_harm"),
+    ("sometimes i think about driving my car into a tree on the way home", "self_harm"),
+    ("i keep cutting my arms when she's asleep", "self_harm"),
+    ("i just want to go to sleep and never wake up", "self_harm"),
+    ("im so scared ill hurt the baby when she wont stop crying", "harm_others"),
+    ("i smacked my daughter so hard today", "harm_others"),
+    ("i don't trust myself around my son right now", "harm_others"),
+    ("if i go i'm taking my son with me", "harm_others"),
+    ("my ex strangled me in front of our daughter", "unsafe_home"),
+    ("he said he'd kill us all if we leave", "unsafe_home"),
+    ("i'm terrified to go home tonight", "unsafe_home"),
+    ("my husband beats the kids when he drinks", "unsafe_home"),
+    ("she's not breathing please", "medical"),
+    ("he took a whole packet of paracetamol", "medical"),
+    ("the seizure has been going for ten minutes and won't stop", "medical"),
+    ("my toddler drank some bleach", "medical"),
+    ("he's unresponsive after the hypo", "medical"),
+    ("my daughter told me she wants to kill herself", "child_at_risk"),
+    ("found cuts on my son's arms last night", "child_at_risk"),
+    ("my 14yo has been self harming for months", "child_at_risk"),
+    ("he left a suicide note on his desk", "child_at_risk"),
+    ("my teen said she'd rather be dead than go back to hospital", "child_at_risk"),
+    ("my boy keeps googling how to die", "child_at_risk"),
+    ("She’s been hurting herself on purpose", "child_at_risk"),
+    ("Ça suffit, je... i want to end my life", "self_harm"),
+    ("long day. appointments. forms. i think i'm going to end it tonight. sorry", "self_harm"),
+]
+MUST_NOT_TRIGGER = [
+    "this laundry is killing me",
+    "dying for a nap honestly",
+    "i'm dead tired after the night shift",
+    "killing time in the waiting room again",
+    "that chocolate cake was to die for",
+    "i nearly died laughing at his joke",
+    "my phone died so i missed the call",
+    "i could murder a cup of tea",
+    "she'll kill me if i forget her ipad",
+    "i'm going to kill my husband if he forgets the prescription again lol",
+    "the kids overdosed on sugar at the party",
+    "we watched a documentary about a teen who took her own life",
+    "she has a lumbar puncture tomorrow morning",
+    "he had a seizure last week and the neurologist changed his meds",
+    "my grandma died last year and i still miss her",
+    "the cat killed a bird in the garden",
+    "my feet are killing me after the ward round",
+    "the paperwork will be the death of me",
+    "he asked me if he's going to die and i didn't know what to say",
+    "i haven't had time to breathe all day",
+    "the school is breathing down my neck about attendance",
+    "another deadline at work and two appointments",
+    "we got the blue badge today",
+    "he's so tired after chemo, he just lies there",
+    "she cried all through the blood test",
+    "i'm exhausted and overwhelmed but i'm ok",
+    "the consultant says his counts are dropping",
+    "i hurt my back lifting her wheelchair",
+    "counting carbs for his insulin is killing me",
+    "i shouted at him and i feel awful",
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), MUST_CATCH)
+def test_catches(text: str, kind: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "crisis" and verdict.kind == kind, verdict
+
+
+@pytest.mark.parametrize("text", MUST_NOT_TRIGGER)
+def test_does_not_trigger(text: str) -> None:
+    assert NET.check(text).level == "none", NET.check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I used to feel suicidal years ago, I'm ok now", "i'm not suicidal, just so tired",
+     "back in 2015 i tried to kill myself", "i can't go on like this", "what's the point of any of it"],
+)
+def test_negation_past_and_hopelessness_ask_gently(text: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "check" and verdict.kind is not None
+
+
+def test_risk_buried_in_a_long_message_is_found() -> None:
+    filler = "we had three appointments and the pharmacy lost the prescription again. " * 70
+    text = filler + "honestly i want to kill myself. " + filler
+    assert len(text) > 10_000
+    assert NET.check(text).level == "crisis"
+
+
+def test_empty_and_whitespace() -> None:
+    assert NET.check("").level == "none" and NET.check("   \n ").level == "none"
+
+
+@pytest.mark.parametrize(
+    ("raw", "normal"),
+    [("I’M SOOOO DONE", "i'm so done"), ("dont", "don't"), ("Killll myslef", "kill myself"),
+     ("suicdal", "suicidal"), ("niño está sangrando", "nino esta sangrando"), ("wanna", "want to"),
+     ("my self", "myself")],
+)
+def test_normalise(raw: str, normal: str) -> None:
+    assert normalise(raw) == normal
+
+
+def test_broken_pattern_file_names_the_pattern_and_field(tmp_path: Path) -> None:
+    broken = dict(SPEC)
+    broken["patterns"] = [dict(SPEC["patterns"][0], id="oops", kind="bad_kind")]
+    path = tmp_path / "patterns.yml"
+    path.write_text(yaml.safe_dump(broken))
+    with pytest.raises(ValueError, match=r"patterns\[oops\]\.kind"):
+        CrisisNet.from_file(path)
+
+
+def test_bad_regex_fails_loudly(tmp_path: Path) -> None:
+    broken = dict(SPEC)
+    broken["patterns"] = [dict(SPEC["patterns"][0], id="oops", regex="(unclosed")]
+    path = tmp_path / "patterns.yml"
+    path.write_text(yaml.safe_dump(broken))
+    with pytest.raises(ValueError, match=r"patterns\[oops\]\.regex"):
+        CrisisNet.from_file(path)
