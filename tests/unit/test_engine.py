@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -308,3 +308,146 @@ async def test_sos_before_onboarding(conversation) -> None:
     chat = Chat(conversation)
     await chat.command("sos")
     assert chat.last[0].kind == "crisis" and "116 123" in chat.text  # en-GB language code
+
+
+# ---------------------------------------------------------------- check-ins, progress, privacy
+async def test_checkin_command_sets_and_shows_next_local_time(onboarded: Chat, db) -> None:
+    await onboarded.command("checkin", "20:30")
+    assert "20:30" in onboarded.text and "Europe/London" in onboarded.text
+    (user,) = await rows(db, User)
+    assert user.checkin_time == "20:30" and user.next_checkin_at is not None
+    await onboarded.command("checkin", "off")
+    (user,) = await rows(db, User)
+    assert user.checkin_time is None and user.next_checkin_at is None
+
+
+async def test_checkin_in_words_uses_the_time_entity(onboarded: Chat, db) -> None:
+    await onboarded.say("can you check on me at 8pm")
+    (user,) = await rows(db, User)
+    assert user.checkin_time == "20:00"
+    await onboarded.say("stop the reminders")
+    (user,) = await rows(db, User)
+    assert user.checkin_time is None
+
+
+async def test_pause_and_resume(onboarded: Chat, db, clock: FixedClock) -> None:
+    await onboarded.command("checkin", "19:00")
+    await onboarded.command("pause", "3d")
+    (user,) = await rows(db, User)
+    assert user.paused_until is not None and user.next_checkin_at > clock.now() + timedelta(days=3)
+    await onboarded.command("resume")
+    (user,) = await rows(db, User)
+    assert user.paused_until is None and user.next_checkin_at < clock.now() + timedelta(days=1)
+
+
+@pytest.mark.parametrize(("answer", "expected_practice"), [("2", None), ("5", "breathing_space"), ("9", "savouring")])
+async def test_checkin_answer_fits_the_rating(onboarded: Chat, answer: str, expected_practice: str | None) -> None:
+    replies = await onboarded.conversation.button(PARENT, f"ci:{answer}")
+    onboarded._remember(replies)
+    offer = onboarded.buttons.get("Yes, let's try", "")
+    assert offer.startswith("of:yes:")
+    if expected_practice:
+        assert offer == f"of:yes:{expected_practice}"
+
+
+async def test_checkin_not_now_ends_kindly(onboarded: Chat) -> None:
+    replies = await onboarded.conversation.button(PARENT, "ci:no")
+    assert "No more nudges today" in replies[0].text
+
+
+async def test_progress_shows_streak_and_a_chart(onboarded: Chat) -> None:
+    await onboarded.command("practice")
+    await onboarded.tap("Yes, let's try")
+    await onboarded.tap("6")
+    while "Next" in onboarded.buttons or "Done" in onboarded.buttons:
+        await onboarded.tap("Done" if "Done" in onboarded.buttons else "Next")
+    await onboarded.tap("3")
+    await onboarded.command("progress")
+    assert "in a row: 1" in onboarded.text and "6.0 before to 3.0 after" in onboarded.text
+    images = [r.image for r in onboarded.last if r.image]
+    assert images and images[0][:4] == b"\x89PNG"
+
+
+async def test_mydata_exports_everything_without_text(onboarded: Chat) -> None:
+    import json
+
+    await onboarded.say("I yelled at him again, I'm a terrible mum")
+    await onboarded.command("mydata")
+    (doc,) = [r.document for r in onboarded.last if r.document]
+    data = json.loads(doc)
+    assert data["user"]["country"] == "GB" and data["events"]
+    assert "terrible" not in doc.decode()
+
+
+async def test_delete_erases_every_row(onboarded: Chat, db) -> None:
+    from storage.models import Base
+
+    await onboarded.say("I yelled at him again, I'm a terrible mum")
+    await onboarded.command("delete")
+    await onboarded.tap("Yes, erase everything")
+    assert "erased" in onboarded.text
+    for table in Base.metadata.sorted_tables:
+        if table.name == "processed_updates":
+            continue
+        async with db.session() as session:
+            from sqlalchemy import func, select
+
+            assert (await session.execute(select(func.count()).select_from(table))).scalar_one() == 0, table.name
+
+
+async def test_delete_can_be_declined(onboarded: Chat, db) -> None:
+    await onboarded.command("delete")
+    await onboarded.tap("No, keep it")
+    assert len(await rows(db, User)) == 1
+
+
+async def test_stats_only_for_admins(db, clock, nlu) -> None:
+    admin = Chat(Conversation(Engine(db, clock, options={"admin_ids": frozenset({999})}), Understander(nlu)),
+                 UserRef(999, "en"))
+    await admin.command("stats")
+    assert "programme report" in admin.text
+    parent = Chat(Conversation(Engine(db, clock, options={"admin_ids": frozenset({999})}), Understander(nlu)))
+    await parent.command("stats")
+    assert "programme report" not in parent.text
+
+
+@pytest.mark.parametrize(("country", "number"), [("US", "988"), ("GB", "116 123"), ("AU", "13 11 14"),
+                                                 ("ES", "024"), ("MX", "800 911 2000")])
+async def test_handoff_uses_the_parents_country(conversation, country: str, number: str) -> None:
+    chat = Chat(conversation, UserRef(77, "en"))
+    await chat.command("start")
+    await chat.tap("I agree")
+    await chat.tap(country)
+    await chat.say("i want to kill myself")
+    assert number in chat.last[0].text
+
+
+async def test_safety_question_no_resumes_practice(onboarded: Chat) -> None:
+    await onboarded.command("practice")
+    await onboarded.tap("Yes, let's try")
+    await onboarded.tap("6")
+    await onboarded.say("i can't go on like this")
+    assert {"Yes", "No", "Not sure"} <= set(onboarded.buttons)
+    assert "999" in onboarded.text
+    await onboarded.tap("No")
+    assert "relieved" in onboarded.text and "pick up where we left off" in onboarded.text
+
+
+@pytest.mark.parametrize("answer", ["Yes", "Not sure"])
+async def test_safety_question_yes_or_unsure_hands_off(onboarded: Chat, answer: str) -> None:
+    await onboarded.say("what's the point of anything")
+    await onboarded.tap(answer)
+    assert onboarded.last[0].kind == "crisis" and "116 123" in onboarded.text
+
+
+async def test_safety_question_free_text_that_is_not_a_clear_no_hands_off(onboarded: Chat) -> None:
+    await onboarded.say("i can't go on like this")
+    await onboarded.say("i don't know, maybe")
+    assert onboarded.last[0].kind == "crisis"
+
+
+async def test_followup_opt_in_is_stored(onboarded: Chat, db, clock: FixedClock) -> None:
+    await onboarded.say("i want to die")
+    await onboarded.tap("Yes, please")
+    (user,) = await rows(db, User)
+    assert user.followup_at is not None and user.followup_at > clock.now() + timedelta(hours=2)
