@@ -1,0 +1,89 @@
+"""The whole stack without Rasa: layer decisions, thresholds, NLU down, long messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.client import IntentScore, NluResult, NluUnavailable
+from nlu.crisis_net import NetVerdict
+from nlu.safety import SafetyPolicy, decide
+from nlu.understanding import Understander
+
+POLICY = SafetyPolicy(handoff_confidence=0.5, ask_confidence=0.15, ask_max_rank=3)
+NONE = NetVerdict("none", None, None)
+
+
+def result(*pairs: tuple[str, float]) -> NluResult:
+    return NluResult(pairs[0][0], pairs[0][1], tuple(IntentScore(n, c) for n, c in pairs))
+
+
+def test_net_crisis_always_hands_off() -> None:
+    decision = decide(NetVerdict("crisis", "medical", "med_not_breathing"), result(("greet", 0.99)), POLICY)
+    assert (decision.action, decision.kind, decision.layer) == ("handoff", "medical", "net")
+
+
+def test_rasa_top_crisis_hands_off() -> None:
+    decision = decide(NONE, result(("crisis_unsafe", 0.7), ("anger", 0.2)), POLICY)
+    assert (decision.action, decision.kind, decision.layer) == ("handoff", "unsafe_home", "nlu")
+
+
+def test_rasa_crisis_in_ranking_asks() -> None:
+    decision = decide(NONE, result(("sadness", 0.6), ("crisis_self_harm", 0.25)), POLICY)
+    assert (decision.action, decision.kind) == ("ask", "self_harm")
+
+
+def test_low_crisis_signal_is_ignored() -> None:
+    assert decide(NONE, result(("sadness", 0.9), ("crisis_self_harm", 0.05)), POLICY).action == "none"
+
+
+def test_net_check_stays_a_question_unless_rasa_is_sure() -> None:
+    check = NetVerdict("check", "self_harm", "check_cant_go_on")
+    assert decide(check, result(("overwhelm", 0.8)), POLICY).action == "ask"
+    assert decide(check, result(("crisis_self_harm", 0.8)), POLICY).action == "handoff"
+    assert decide(check, None, POLICY).action == "ask"
+
+
+class DeadNlu:
+    async def parse(self, text: str) -> NluResult:
+        raise NluUnavailable("down")
+
+
+class WindowNlu:
+    """Says crisis only for the window that contains the risk sentence."""
+
+    def __init__(self) -> None:
+        self.windows: list[int] = []
+
+    async def parse(self, text: str) -> NluResult:
+        self.windows.append(len(text))
+        if "the end of everything for me" in text:
+            return result(("crisis_self_harm", 0.8), ("sadness", 0.2))
+        return result(("overwhelm", 0.9), ("sadness", 0.1))
+
+
+async def test_nlu_down_the_net_still_hands_off() -> None:
+    understanding = await Understander(DeadNlu()).understand("i have the pills ready and i'm taking them tonight")
+    assert understanding.nlu is None and understanding.nlu_error == "unavailable"
+    assert understanding.safety.action == "handoff"
+
+
+async def test_nlu_down_ordinary_message_is_not_crisis() -> None:
+    understanding = await Understander(DeadNlu()).understand("so many forms today")
+    assert understanding.safety.action == "none" and understanding.nlu_error == "unavailable"
+
+
+async def test_long_message_is_read_in_windows_for_safety() -> None:
+    nlu = WindowNlu()
+    text = "appointments and forms and calls. " * 150 + "this feels like the end of everything for me. " + \
+        "more forms. " * 100
+    understanding = await Understander(nlu).understand(text)
+    assert len(nlu.windows) > 1 and max(nlu.windows) <= 1500
+    assert understanding.intent == "overwhelm"  # the conversation follows the start of the message
+    assert understanding.safety.crisis  # but safety looks at all of it
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+async def test_empty_text_needs_no_nlu(text: str) -> None:
+    nlu = WindowNlu()
+    understanding = await Understander(nlu).understand(text)
+    assert nlu.windows == [] and not understanding.safety.crisis
