@@ -18,7 +18,9 @@ CONSOLE_USER_ID = 1  # one local parent; kept apart from Telegram ids, which are
 def render(replies: list[Reply], out_dir: Path) -> list[Button]:
     """Print replies; return the buttons of the last one that has any, numbered from 1."""
     choices: list[Button] = []
-    for reply in merge_replies(replies):
+    for reply in (r for r in replies if r.kind == "facilitator"):
+        print(f"[would notify the facilitator] {reply.text}")
+    for reply in merge_replies([r for r in replies if r.kind != "facilitator"]):
         for payload, name, what in ((reply.image, reply.image_name or "image.png", "picture"),
                                     (reply.document, reply.document_name or "file.bin", "file")):
             if payload is not None:

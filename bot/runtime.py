@@ -67,7 +67,8 @@ class AppRuntime:
         self.client = make_client(settings, token=self.token)
         self.parser = WaitingParser(self.client)
         self.understander = Understander(self.parser)
-        self.engine = Engine(self.db, clock, options={"admin_ids": settings.admin_ids})
+        self.engine = Engine(self.db, clock, options={"admin_ids": settings.admin_ids,
+                                                       "facilitator_enabled": settings.facilitator_chat_id is not None})
         self.conversation = Conversation(self.engine, self.understander)
         self._server: NluServer | None = None
         self._server_task: asyncio.Task[None] | None = None

@@ -83,14 +83,19 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 class TelegramAdapter:
-    def __init__(self, conversation: Conversation) -> None:
+    def __init__(self, conversation: Conversation, facilitator_chat_id: int | None = None) -> None:
         self.conversation = conversation
+        self.facilitator_chat_id = facilitator_chat_id
         self.texts = load_texts("en")
 
     # -- sending --------------------------------------------------------------------------------
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
-        for reply in merge_replies(replies):
+        for reply in merge_replies([r for r in replies if r.kind != "facilitator"]):
             await self._send_one(context, chat_id, reply)
+        for reply in (r for r in replies if r.kind == "facilitator"):
+            if self.facilitator_chat_id is not None:  # after the parent's own reply, never before
+                with contextlib.suppress(TelegramError):
+                    await context.bot.send_message(self.facilitator_chat_id, reply.text)
 
     async def _send_one(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
         for attempt in range(3):
@@ -208,6 +213,7 @@ def build_application(
     checkin_sender: Any = None,
     checkin_interval: float = 30.0,
     dedup: Any = None,
+    facilitator_chat_id: int | None = None,
 ) -> Application:
     builder = ApplicationBuilder().token(token).concurrent_updates(PerUserOrderedProcessor())
     if base_url:
@@ -222,7 +228,7 @@ def build_application(
     if post_shutdown is not None:
         builder = builder.post_shutdown(post_shutdown)
     application = builder.build()
-    adapter = TelegramAdapter(conversation)
+    adapter = TelegramAdapter(conversation, facilitator_chat_id)
     if dedup is not None:
         application.add_handler(dedup, group=-1)
     private = filters.ChatType.PRIVATE
@@ -267,6 +273,7 @@ def run_telegram(settings: Any, *, start_nlu: bool = False, webhook: bool = Fals
         checkin_sender=CheckinSender(runtime.db, runtime.engine.clock),
         checkin_interval=settings.checkin_interval,
         dedup=dedup_handler(runtime.db, runtime.engine.clock),
+        facilitator_chat_id=settings.facilitator_chat_id,
     )
     if webhook or settings.webhook_url:
         from bot.webhook import serve

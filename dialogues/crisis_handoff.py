@@ -19,7 +19,7 @@ from dialogues.crisis_resources import (
     crisis_text,
     load_directory,
 )
-from dialogues.replies import Button
+from dialogues.replies import Button, Reply
 from dialogues.turn import Turn
 from nlu.intents import CrisisKind
 from nlu.safety import SafetyDecision
@@ -58,9 +58,10 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
         Button(crisis_text("followup_no", language), "fu:no"),
         kind="crisis",
     )
-    alert = turn.options.get("facilitator_alert")
-    if alert is not None and turn.user.facilitator_consent:
-        await alert(turn, kind)
+    if turn.options.get("facilitator_enabled") and turn.user.facilitator_consent:
+        # Only that a parent may need support, with their programme reference: no text, no kind.
+        turn.replies.append(Reply(crisis_text("facilitator_alert", language).format(ref=turn.user.id),
+                                  kind="facilitator"))
 
 
 def ask(turn: Turn, decision: SafetyDecision) -> None:

@@ -14,7 +14,7 @@ from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
 
-STEPS = ("consent", "language", "country", "timezone", "checkin")
+STEPS = ("consent", "facilitator", "language", "country", "timezone", "checkin")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 CHECKIN_CHOICES = ("08:00", "12:30", "20:00")
 
@@ -31,6 +31,9 @@ def _ask(turn: Turn, step: str) -> None:
     if step == "consent":
         turn.say(turn.t("consent"), turn.button("agree", "ob:consent:yes"),
                  turn.button("more_info", "ob:consent:info"), turn.button("decline", "ob:consent:no"))
+    elif step == "facilitator":
+        turn.say(turn.t("ask_facilitator"), turn.button("agree", "ob:facilitator:yes"),
+                 turn.button("decline", "ob:facilitator:no"))
     elif step == "language":
         langs = available_languages()
         turn.say(turn.t("ask_language"),
@@ -53,6 +56,9 @@ def _next(turn: Turn, after: str) -> None:
     index = STEPS.index(after) + 1
     while index < len(STEPS):
         step = STEPS[index]
+        if step == "facilitator" and not turn.options.get("facilitator_enabled"):
+            index += 1
+            continue
         if step == "language" and len(available_languages()) < 2:
             index += 1
             continue
@@ -79,7 +85,10 @@ def _finish(turn: Turn) -> None:
 
 def _apply(turn: Turn, step: str, value: str) -> bool:
     """Store one answer; False when it could not be understood (the step is asked again)."""
-    if step == "language":
+    if step == "facilitator":
+        turn.user.facilitator_consent = value == "yes"
+        turn.say(turn.t("facilitator_set"))
+    elif step == "language":
         if value not in available_languages():
             return False
         turn.user.language = value

@@ -451,3 +451,29 @@ async def test_followup_opt_in_is_stored(onboarded: Chat, db, clock: FixedClock)
     await onboarded.tap("Yes, please")
     (user,) = await rows(db, User)
     assert user.followup_at is not None and user.followup_at > clock.now() + timedelta(hours=2)
+
+
+async def test_facilitator_alert_only_with_consent_and_config(db, clock, nlu) -> None:
+    engine = Engine(db, clock, options={"facilitator_enabled": True})
+    chat = Chat(Conversation(engine, Understander(nlu)), UserRef(31337, "en-GB"))
+    await chat.command("start")
+    await chat.tap("I agree")
+    assert "facilitator" in chat.text
+    await chat.tap("I agree")
+    await chat.tap("GB")
+    await chat.tap("Skip")
+    replies = await chat.say("i want to kill myself")
+    alerts = [r for r in replies if r.kind == "facilitator"]
+    assert len(alerts) == 1 and "kill" not in alerts[0].text and "#" in alerts[0].text
+    # Without consent: no alert.
+    other = Chat(Conversation(engine, Understander(nlu)), UserRef(31338, "en-GB"))
+    await other.command("start")
+    await other.tap("I agree")
+    await other.tap("No thanks")
+    await other.tap("GB")
+    await other.tap("Skip")
+    assert not [r for r in await other.say("i want to kill myself") if r.kind == "facilitator"]
+
+
+async def test_no_facilitator_step_when_not_configured(onboarded: Chat) -> None:
+    assert "facilitator" not in onboarded.text
