@@ -16,7 +16,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -28,6 +27,7 @@ from telegram.ext import (
 
 from bot.conversation import Conversation, merge_replies
 from bot.privacy import hashed_id
+from bot.rate_limit import StrictRateLimiter
 from bot.update_dedup import dedup_handler
 from dialogues.events import UserRef
 from dialogues.replies import Reply, load_texts
@@ -221,8 +221,7 @@ def build_application(
     if base_file_url:
         builder = builder.base_file_url(base_file_url)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1,
-                                                      group_max_rate=20, group_time_period=60, max_retries=2))
+        builder = builder.rate_limiter(StrictRateLimiter())
     if post_init is not None:
         builder = builder.post_init(post_init)
     if post_shutdown is not None:

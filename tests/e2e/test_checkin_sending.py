@@ -1,0 +1,91 @@
+"""Check-ins pushed through the real Bot (with AIORateLimiter) to the fake Bot API server."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from telegram.ext import ExtBot
+
+from bot.rate_limit import StrictRateLimiter
+
+from bot.checkin_sender import CheckinSender
+from dialogues.clock import FixedClock
+from dialogues.schedule import next_checkin
+from storage.database import Database
+from storage.migrate import upgrade_to_head
+from storage.models import User
+from storage.repositories import UserRepo
+from tests.fakes.telegram_server import FakeTelegramServer
+
+pytestmark = pytest.mark.e2e
+NOW = datetime(2026, 6, 10, 18, 0, 30, tzinfo=UTC)
+
+
+async def seed(db: Database, ids: list[int]) -> None:
+    async with db.session() as session:
+        for external_id in ids:
+            user = await UserRepo(session).get_or_create(external_id, None, NOW)
+            user.consent, user.onboarded, user.timezone, user.checkin_time = True, True, "Europe/London", "19:00"
+            user.next_checkin_at = NOW - timedelta(seconds=30)
+
+
+@pytest.fixture
+async def setup(tmp_path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'push.db'}"
+    await upgrade_to_head(url)
+    db = Database.from_url(url)
+    server = FakeTelegramServer()
+    await server.start()
+    bot = ExtBot(server.token, base_url=server.base_url, rate_limiter=StrictRateLimiter())
+    await bot.initialize()
+    yield db, server, bot
+    await bot.shutdown()
+    await server.stop()
+    await db.dispose()
+
+
+async def test_each_due_checkin_once_and_never_above_30_per_second(setup) -> None:
+    db, server, bot = setup
+    ids = list(range(700_000, 700_090))
+    await seed(db, ids)
+    sender = CheckinSender(db, FixedClock(NOW))
+    delivered = await sender.tick(bot)
+    assert delivered == len(ids)
+    per_chat = Counter(s.chat_id for s in server.sent if s.method == "sendMessage")
+    assert set(per_chat) == set(ids) and set(per_chat.values()) == {1}
+    assert server.max_sends_per_second() <= 30
+    assert max(server.max_sends_per_second(chat) for chat in ids) == 1
+    assert "How are you doing today" in server.sent[0].text
+    # a second tick the same minute sends nothing more
+    assert await sender.tick(bot) == 0
+
+
+async def test_blocked_parent_is_marked_inactive_and_not_rescheduled(setup) -> None:
+    db, server, bot = setup
+    await seed(db, [710_001])
+    server.block_user(710_001)
+    await CheckinSender(db, FixedClock(NOW)).tick(bot)
+    async with db.session() as session:
+        user = await UserRepo(session).get(710_001)
+        assert user is not None and user.active is False and user.next_checkin_at is None
+
+
+async def test_retry_after_is_honoured(setup) -> None:
+    db, server, bot = setup
+    await seed(db, [720_001])
+    server.fail_next("sendMessage", error_code=429, retry_after=1, chat_id=720_001)
+    assert await CheckinSender(db, FixedClock(NOW)).tick(bot) == 1
+    assert len(server.messages_to(720_001)) == 1
+
+
+async def test_dst_and_next_occurrence_after_sending(setup) -> None:
+    db, server, bot = setup
+    await seed(db, [730_001])
+    await CheckinSender(db, FixedClock(NOW)).tick(bot)
+    async with db.session() as session:
+        user = await UserRepo(session).get(730_001)
+        assert user is not None
+        assert user.next_checkin_at == next_checkin(user, NOW, after=NOW)
+        assert isinstance(user, User)
