@@ -65,6 +65,9 @@ class PatternSpec(_Strict):
     examples: list[str] = Field(min_length=1)
     format_macro: str | None = None
     description: str | None = None
+    #: True when the pattern's own words are negative ("not breathing", "don't want to be here");
+    #: otherwise a negation inside the match ("he has never hit me") asks instead of handing off.
+    negation_is_risk: bool = False
 
 
 class GuardSpec(_Strict):
@@ -105,6 +108,10 @@ class _Compiled:
     kind: CrisisKind
     level: Level
     regexes: tuple[re.Pattern[str], ...]
+    negation_is_risk: bool = False
+
+
+_INNER_NEGATION = re.compile(r"\b(?:never|not|don't|do not|didn't|did not|no longer|wouldn't|won't)\b")
 
 
 class CrisisNet:
@@ -117,7 +124,8 @@ class CrisisNet:
             if p.format_macro:
                 macro = spec.macros[p.format_macro]
                 sources = [s.replace("%s", macro) for s in sources]
-            compiled.append(_Compiled(p.id, p.kind, p.level, tuple(re.compile(s) for s in sources)))
+            compiled.append(_Compiled(p.id, p.kind, p.level, tuple(re.compile(s) for s in sources),
+                                      p.negation_is_risk))
         self.patterns = tuple(compiled)
 
     @classmethod
@@ -170,7 +178,8 @@ class CrisisNet:
                     continue
                 level: Level = pattern.level
                 before = re.split(r"[,:]", cleaned[: match.start()])[-1]  # the same clause only
-                negated = bool(_NEGATION.search(before)) or bool(_NEGATED_PHRASE.search(before))
+                negated = bool(_NEGATION.search(before)) or bool(_NEGATED_PHRASE.search(before)) or (
+                    not pattern.negation_is_risk and bool(_INNER_NEGATION.search(match.group(0))))
                 if media:
                     level = "none"
                 elif level == "crisis" and (negated or past):
