@@ -32,6 +32,19 @@ class Item:
     label: str  # kind for risk, category for non_risk, "check"
 
 
+DECISION = """## Decision (nlu/safety_policy.yml)
+
+On this set the net alone already catches every risk message, so the whole-stack table cannot
+separate the thresholds on recall; the Rasa-alone table is what layer 2 adds for messages the
+net has never seen. Rule chosen: hand off when a crisis intent ranks first with confidence
+>= 0.8, ask the safety question when one is within the top 2 with confidence >= 0.5, and do not
+let Rasa alone raise an alarm on a message the net recognised as figurative or about media.
+Recall first: at 0.5 Rasa alone still catches about nine in ten risk messages, at the price of
+asking the safety question on roughly one in seven look-alikes; figurative speech stays under
+10% because the net's guards take precedence there.
+"""
+
+
 def load_eval_set(path: Path = EVAL_SET) -> list[Item]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     items = [Item(r["text"], "risk", r["kind"]) for r in data.get("risk", [])]
@@ -135,18 +148,41 @@ async def _parse_all(items: list[Item], settings: Settings) -> list[NluResult | 
     return [results.get(i.text) for i in items]
 
 
+def rasa_alone(items: list[Item], nlu: list[NluResult | None]) -> str:
+    """What layer 2 would catch and falsely raise on its own (non-risk messages the net had
+    already set aside as figurative or media are not counted: the stack ignores Rasa there)."""
+    from nlu.intents import CRISIS_INTENTS
+
+    net = default_net()
+
+    def crisis_confidence(result: NluResult | None) -> float:
+        if result is None:
+            return 0.0
+        return max((s.confidence for s in result.ranking if s.name in CRISIS_INTENTS), default=0.0)
+
+    rows = ["| Rasa crisis confidence ≥ | risk caught by Rasa alone | false alarms (unguarded non-risk) |",
+            "|---:|---:|---:|"]
+    for threshold in (0.3, 0.5, 0.7, 0.8, 0.9, 0.95):
+        risk = [crisis_confidence(r) >= threshold for i, r in zip(items, nlu) if i.group == "risk"]
+        false = [crisis_confidence(r) >= threshold and not net.check(i.text).guarded
+                 for i, r in zip(items, nlu) if i.group == "non_risk"]
+        rows.append(f"| {threshold} | {sum(risk)}/{len(risk)} | {sum(false)}/{len(false)} |")
+    return "\n".join(rows)
+
+
 def sweep(items: list[Item], nlu: list[NluResult | None]) -> str:
-    rows = ["| handoff ≥ | ask ≥ | ask rank ≤ | risk recall | false alarms | check caught |",
-            "|---:|---:|---:|---:|---:|---:|"]
-    for handoff in (0.3, 0.4, 0.5, 0.6, 0.7):
-        for ask in (0.05, 0.1, 0.15, 0.2, 0.3):
+    rows = ["| handoff ≥ | ask ≥ | ask rank ≤ | risk recall | false alarms | figurative false alarms | check caught |",
+            "|---:|---:|---:|---:|---:|---:|---:|"]
+    for handoff in (0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01):
+        for ask in (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.01):
             if ask > handoff:
                 continue
-            for rank in (2, 3):
+            for rank in (1, 2):
                 policy = SafetyPolicy(handoff_confidence=handoff, ask_confidence=ask, ask_max_rank=rank)
                 s = summarise(items, nlu, policy)
+                fig = s.false_alarms_by_category.get("figurative", (0, 0))
                 rows.append(f"| {handoff} | {ask} | {rank} | {s.risk_caught}/{s.risk_total} | "
-                            f"{s.false_alarm_rate:.1%} | {s.check_caught[0]}/{s.check_caught[1]} |")
+                            f"{s.false_alarm_rate:.1%} | {fig[0]}/{fig[1]} | {s.check_caught[0]}/{s.check_caught[1]} |")
     return "\n".join(rows)
 
 
@@ -168,7 +204,9 @@ async def run_safety_eval(settings: Settings, *, net_only: bool = False, do_swee
                 "# Layer-2 threshold sweep\n\n"
                 f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `tend safety eval --sweep` on "
                 f"tests/data/safety_eval.yml ({len(items)} messages). The net (layer 1) is always on; "
-                "rows differ only in when Rasa's crisis intents trigger.\n\n" + table + "\n",
+                "rows differ only in when Rasa's crisis intents trigger.\n\n"
+                "## Rasa alone (layer 2 without the net)\n\n" + rasa_alone(items, nlu) + "\n\n"
+                "## The whole stack by layer-2 thresholds\n\n" + table + "\n\n" + DECISION,
                 encoding="utf-8")
             print("\nsweep written to nlu/results/safety_thresholds.md")
         report = {

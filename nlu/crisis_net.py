@@ -97,6 +97,8 @@ class NetVerdict:
     level: Level
     kind: CrisisKind | None
     pattern_id: str | None
+    #: A figurative idiom or a media context was recognised (and set aside) in the message.
+    guarded: bool = False
 
 
 NONE = NetVerdict("none", None, None)
@@ -166,10 +168,11 @@ class CrisisNet:
             sentence = guard.sub(" ~ ", sentence)
         return sentence
 
-    def _sentence_verdicts(self, sentence: str) -> list[tuple[Level, CrisisKind, str]]:
+    def _sentence_verdicts(self, sentence: str) -> tuple[list[tuple[Level, CrisisKind, str]], bool]:
         cleaned = self._blank_guards(sentence)
         found: list[tuple[Level, CrisisKind, str]] = []
         media = bool(_MEDIA.search(cleaned)) and not _FIRST_PERSON_RISK.search(cleaned)
+        guarded = media or cleaned != sentence
         past = bool(_PAST.search(cleaned))
         for pattern in self.patterns:
             for regex in pattern.regexes:
@@ -187,23 +190,26 @@ class CrisisNet:
                 if level != "none":
                     found.append((level, pattern.kind, pattern.id))
                 break
-        return found
+        return found, guarded
 
     def check(self, text: str) -> NetVerdict:
         normal = normalise(text)
         if not normal:
             return NONE
         hits: list[tuple[Level, CrisisKind, str]] = []
+        guarded = False
         for sentence in _SENTENCES.split(normal):
             if sentence and sentence.strip():
-                hits.extend(self._sentence_verdicts(sentence.strip()))
+                found, sentence_guarded = self._sentence_verdicts(sentence.strip())
+                hits.extend(found)
+                guarded = guarded or sentence_guarded
         if not hits:
-            return NONE
+            return NetVerdict("none", None, None, guarded)
         top = max(_LEVEL_RANK[level] for level, _, _ in hits)
         best = [h for h in hits if _LEVEL_RANK[h[0]] == top]
         best.sort(key=lambda h: PRIORITY.index(h[1]))
         level, kind, pattern_id = best[0]
-        return NetVerdict(level, kind, pattern_id)
+        return NetVerdict(level, kind, pattern_id, guarded)
 
 
 @lru_cache(maxsize=1)

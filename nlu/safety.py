@@ -32,9 +32,12 @@ class SafetyPolicy(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    handoff_confidence: float = Field(ge=0, le=1)
-    ask_confidence: float = Field(ge=0, le=1)
+    handoff_confidence: float = Field(ge=0, le=1.01)
+    ask_confidence: float = Field(ge=0, le=1.01)
     ask_max_rank: int = Field(ge=1, le=10)
+    #: When the net recognised a figurative idiom or a media context and found no risk, Rasa's
+    #: crisis intents are not trusted alone (they react to "die"/"kill" words the net set aside).
+    trust_net_guards: bool = True
 
 
 @lru_cache(maxsize=4)
@@ -88,6 +91,8 @@ def decide(
     if verdict.level == "crisis":
         return SafetyDecision("handoff", verdict.kind, "net", verdict.pattern_id)
     from_nlu = nlu_signal(result, policy) if result is not None else NO_RISK
+    if verdict.level == "none" and verdict.guarded and policy.trust_net_guards:
+        return NO_RISK
     if verdict.level == "check":
         if from_nlu.action == "handoff":
             return from_nlu
