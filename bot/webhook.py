@@ -25,6 +25,7 @@ from bot.runtime import AppRuntime
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ACCEPTING: web.AppKey[dict[str, bool]] = web.AppKey("accepting", dict)
 SHUTDOWN_BUDGET = 9.0  # seconds: the whole stop fits in the 10 s a supervisor gives after SIGTERM
 
 
@@ -58,7 +59,7 @@ def make_web_app(application: Application, runtime: AppRuntime, secret: str, pat
     app = web.Application()
     app.router.add_post(path, receive)
     app.router.add_get("/healthz", healthz)
-    app["accepting"] = accepting
+    app[ACCEPTING] = accepting
     return app
 
 
@@ -87,7 +88,7 @@ async def serve(application: Application, runtime: AppRuntime, *, listen: str, p
     log.info("webhook server listening on %s:%d%s", listen, port, path)
     await stop.wait()
     log.info("stopping: no new updates; finishing the ones in flight")
-    web_app["accepting"]["on"] = False
+    web_app[ACCEPTING]["on"] = False
     try:
         await asyncio.wait_for(_shutdown(application, runner), SHUTDOWN_BUDGET)
     except TimeoutError:
