@@ -163,6 +163,13 @@ class Engine:
         if event.truncated:
             turn.say(turn.t("too_long"))
         result = event.understanding.nlu
+        if turn.dialogue in ("onboarding", "settings") and turn.user.consent and result is not None \
+                and result.intent in router.OFFER_INTENTS and result.confidence >= 0.6:
+            # The parent is telling us how they are, not answering the set-up question: listen.
+            turn.user.onboarded = True
+            turn.go("idle")
+            await router.route(turn, result)
+            return
         if turn.dialogue == "onboarding":
             await onboarding.on_text(turn, event.text, result)
             return

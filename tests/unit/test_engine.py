@@ -477,3 +477,11 @@ async def test_facilitator_alert_only_with_consent_and_config(db, clock, nlu) ->
 
 async def test_no_facilitator_step_when_not_configured(onboarded: Chat) -> None:
     assert "facilitator" not in onboarded.text
+
+
+async def test_distress_during_onboarding_is_heard_not_parsed_as_an_answer(conversation) -> None:
+    chat = Chat(conversation)
+    await chat.command("start")
+    await chat.tap("I agree")
+    await chat.say("I yelled at him again, I'm a terrible mum")
+    assert "Yes, let's try" in chat.buttons
