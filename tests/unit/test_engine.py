@@ -52,10 +52,10 @@ class Chat:
 
 
 @pytest.fixture
-async def db(tmp_path):
-    url = f"sqlite+aiosqlite:///{tmp_path / 'engine.db'}"
-    await upgrade_to_head(url)
-    database = Database.from_url(url)
+async def db(fresh_database_url: str):
+    """Every transcript runs on SQLite and on PostgreSQL, each on a database of its own."""
+    await upgrade_to_head(fresh_database_url)
+    database = Database.from_url(fresh_database_url)
     yield database
     await database.dispose()
 
@@ -485,3 +485,30 @@ async def test_distress_during_onboarding_is_heard_not_parsed_as_an_answer(conve
     await chat.tap("I agree")
     await chat.say("I yelled at him again, I'm a terrible mum")
     assert "Yes, let's try" in chat.buttons
+
+
+async def test_database_down_apologises_but_still_hands_off(db, clock, nlu, monkeypatch) -> None:
+    from contextlib import asynccontextmanager
+
+    from sqlalchemy.exc import OperationalError
+
+    @asynccontextmanager
+    async def broken_session():  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+        yield
+
+    monkeypatch.setattr(db, "session", broken_session)
+    engine = Engine(db, clock, retry_delay=0.001)
+    chat = Chat(Conversation(engine, Understander(nlu)))
+    await chat.say("I yelled at him again, I'm a terrible mum")
+    assert "couldn't save that" in chat.text
+    await chat.say("my son isn't breathing")
+    assert chat.last[0].kind == "crisis" and "999" in chat.text  # en-GB language code
+
+
+async def test_crisis_in_reply_to_a_checkin_hands_off(onboarded: Chat) -> None:
+    from dialogues.checkin import prompt
+
+    onboarded._remember([prompt(load_texts("en"))])
+    await onboarded.say("honestly i want to end my life")
+    assert onboarded.last[0].kind == "crisis"
