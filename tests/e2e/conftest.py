@@ -64,8 +64,9 @@ async def telegram() -> AsyncIterator[FakeTelegramServer]:
 
 
 @pytest.fixture
-async def running_bot(telegram: FakeTelegramServer, tmp_path) -> AsyncIterator[RunningBot]:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.db'}"
+async def running_bot(telegram: FakeTelegramServer, fresh_database_url: str) -> AsyncIterator[RunningBot]:
+    """The real Application, on SQLite and on PostgreSQL."""
+    url = fresh_database_url
     await upgrade_to_head(url)
     db = Database.from_url(url)
     bot = RunningBot(telegram, db, FakeNlu(), FixedClock(datetime(2026, 11, 24, 18, 0, tzinfo=UTC)))
