@@ -229,7 +229,9 @@ class NluServer:
     def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._process is not None and self._process.poll() is not None:
+            if self._process is None:
+                raise RuntimeError("NLU server was stopped while starting")
+            if self._process.poll() is not None:
                 raise RuntimeError(
                     f"Rasa exited with code {self._process.returncode} while starting; see {self.log_file}"
                 )
