@@ -98,6 +98,22 @@ class AppRuntime:
 
         self._server_task = asyncio.create_task(wait())
 
+    async def purge_old_data(self) -> int:
+        """Retention: drop message events older than EVENT_RETENTION_DAYS, and old update ids."""
+        from datetime import timedelta
+
+        from storage.repositories import EventRepo, UpdateDedup
+
+        days = self.settings.event_retention_days
+        if not days:
+            return 0
+        now = self.engine.clock.now()
+        async with self.db.session() as session:
+            removed = await EventRepo(session).purge_before(now - timedelta(days=days))
+            await UpdateDedup(session).prune(now - timedelta(days=2))
+        log.info("retention: removed %d events older than %d days", removed, days)
+        return removed
+
     async def stop(self) -> None:
         if self._server_task is not None:
             self._server_task.cancel()

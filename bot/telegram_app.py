@@ -212,6 +212,7 @@ def build_application(
     post_shutdown: Any = None,
     checkin_sender: Any = None,
     checkin_interval: float = 30.0,
+    retention: Any = None,
     dedup: Any = None,
     facilitator_chat_id: int | None = None,
 ) -> Application:
@@ -246,6 +247,11 @@ def build_application(
             await checkin_sender.tick(context.bot)
 
         application.job_queue.run_repeating(dispatch, interval=checkin_interval, first=1.0, name="checkins")
+    if retention is not None and application.job_queue is not None:
+        async def purge(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await retention()
+
+        application.job_queue.run_repeating(purge, interval=6 * 3600, first=60.0, name="retention")
     return application
 
 
@@ -273,6 +279,7 @@ def run_telegram(settings: Any, *, start_nlu: bool = False, webhook: bool = Fals
         checkin_interval=settings.checkin_interval,
         dedup=dedup_handler(runtime.db, runtime.engine.clock),
         facilitator_chat_id=settings.facilitator_chat_id,
+        retention=runtime.purge_old_data if settings.event_retention_days else None,
     )
     if webhook or settings.webhook_url:
         from bot.webhook import serve

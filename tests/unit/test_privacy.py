@@ -47,3 +47,30 @@ async def test_full_scenario_leaves_no_text_in_database_or_logs(tmp_path, caplog
         assert word.encode() not in stored, word
         assert word not in logs, word
     assert b"terrible" not in stored
+
+
+async def test_retention_purges_old_events(tmp_path) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import func, select
+
+    from bot.runtime import AppRuntime
+    from bot.settings import Settings
+    from storage.models import Event
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'retention.db'}"
+    clock = FixedClock(datetime(2026, 11, 24, 12, tzinfo=UTC))
+    runtime = AppRuntime(Settings(database_url=url, event_retention_days=30), clock=clock)
+    await upgrade_to_head(url)
+    who = UserRef(6161, "en-GB")
+    runtime.conversation = Conversation(runtime.engine, Understander(FakeNlu()))
+    await runtime.conversation.command(who, "start")
+    await runtime.conversation.button(who, "ob:consent:yes")
+    await runtime.conversation.text(who, "hello")
+    clock.advance(days=31)
+    await runtime.conversation.text(who, "hello again")
+    assert await runtime.purge_old_data() >= 2
+    async with runtime.db.session() as session:
+        assert (await session.execute(select(func.count()).select_from(Event))).scalar_one() == 1
+    await runtime.db.dispose()
+    await runtime.client.aclose()
