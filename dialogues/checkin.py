@@ -16,7 +16,7 @@ MIDDLE_MAX = 6
 
 
 def prompt(texts: Texts) -> Reply:
-    first = tuple(Button(str(n), f"ci:{n}") for n in range(0, 6))
+    first = tuple(Button(str(n), f"ci:{n}") for n in range(6))
     second = tuple(Button(str(n), f"ci:{n}") for n in range(6, 11))
     return Reply(texts.get("checkin_prompt"), (first, second, (Button(texts.get("buttons.not_now"), "ci:no"),)))
 
@@ -27,13 +27,7 @@ async def _offer_specific(turn: Turn, practice_id: str, intent: str) -> None:
     except KeyError:
         await router.offer(turn, intent)
         return
-    turn.go("offer", "", {"intent": intent, "pid": practice.id, "excluded": []})
-    turn.say(
-        turn.t("offer", title=practice.title, summary=practice.summary, minutes=practice.duration_minutes),
-        turn.button("yes_try", f"of:yes:{practice.id}"),
-        turn.button("not_now", "of:no"),
-        turn.button("something_else", "of:else"),
-    )
+    router.offer_practice(turn, practice, intent)
 
 
 async def on_button(turn: Turn, data: str) -> None:

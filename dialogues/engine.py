@@ -18,7 +18,16 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from dialogues import checkin, checkin_settings, crisis_handoff, onboarding, practice_runner, privacy, progress, router
+from dialogues import (
+    checkin,
+    checkin_settings,
+    crisis_handoff,
+    onboarding,
+    practice_runner,
+    privacy,
+    progress,
+    router,
+)
 from dialogues.clock import Clock, SystemClock
 from dialogues.crisis_resources import country_from_language_code
 from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRef

@@ -27,7 +27,7 @@ def wants_to_stop(text: str) -> bool:
 
 
 def _rating_buttons(turn: Turn, session_id: int, phase: str) -> tuple[tuple[Button, ...], ...]:
-    first = tuple(Button(str(n), f"rt:{session_id}:{phase}:{n}") for n in range(0, 6))
+    first = tuple(Button(str(n), f"rt:{session_id}:{phase}:{n}") for n in range(6))
     second = tuple(Button(str(n), f"rt:{session_id}:{phase}:{n}") for n in range(6, 11))
     return (first, second, (turn.button("stop", f"pr:{session_id}:x:stop"),))
 

@@ -36,7 +36,7 @@ def render_chart(sessions: list[PracticeSession], today: date) -> bytes:
     top.bar(range(28), [per_day[d] for d in days], color="#7fb77e")
     top.set_title("Practice days, last 4 weeks")
     top.set_xticks(range(0, 28, 7), [d.strftime("%d %b") for d in days[::7]])
-    top.set_yticks(range(0, max(per_day.values(), default=0) + 2))
+    top.set_yticks(range(max(per_day.values(), default=0) + 2))
     top.spines[["top", "right"]].set_visible(False)
     if rated:
         xs = range(len(rated))

@@ -12,6 +12,7 @@ from dialogues.turn import Turn
 from nlu.client import NluResult
 from nlu.intents import DISTRESS_INTENTS
 from practices.recommender import PastSession, recommend
+from practices.schema import Practice
 from storage.repositories import PracticeRepo
 
 #: Below this confidence Tend asks instead of guessing (chosen on the held-out split, see README).
@@ -48,7 +49,12 @@ async def offer(turn: Turn, intent: str, exclude: list[str] | None = None) -> No
         turn.go("idle")
         turn.say(turn.t("offer_nothing_else"))
         return
-    turn.go("offer", "", {"intent": intent, "pid": practice.id, "excluded": exclude})
+    offer_practice(turn, practice, intent, exclude)
+
+
+def offer_practice(turn: Turn, practice: Practice, intent: str, exclude: list[str] | None = None) -> None:
+    """Offer one named practice with "Yes, let's try" / "Not now" / "Something else"."""
+    turn.go("offer", "", {"intent": intent, "pid": practice.id, "excluded": list(exclude or [])})
     turn.say(
         turn.t("offer", title=practice.title, summary=practice.summary, minutes=practice.duration_minutes),
         turn.button("yes_try", f"of:yes:{practice.id}"),

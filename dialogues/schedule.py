@@ -51,7 +51,7 @@ def next_checkin(user: Schedulable, now: datetime, *, after: datetime | None = N
         start = user.paused_until
     days = user.checkin_days or "0123456"
     local_start = start.astimezone(zone)
-    for offset in range(0, 15):
+    for offset in range(15):
         day = local_start + timedelta(days=offset)
         if str(day.weekday()) not in days:
             continue

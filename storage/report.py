@@ -19,7 +19,7 @@ MIN_CELL = 5
 SUPPRESSED = "<5"
 
 
-def cell(value: float | int, parents: int) -> Any:
+def cell(value: float, parents: int) -> Any:
     return value if parents >= MIN_CELL else SUPPRESSED
 
 

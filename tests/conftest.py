@@ -179,3 +179,16 @@ def external_ids() -> Callable[[], int]:
 # ======================================================================================
 # (other sections go below)
 # ======================================================================================
+
+
+# ==================================================================================== Migrated DBs
+@pytest.fixture
+async def fresh_db(fresh_database_url: str) -> AsyncIterator[Database]:
+    """A migrated database of its own for one test, on each backend (for code that acts on
+    every row, like the check-in dispatcher, or transcripts that count rows)."""
+    await upgrade_to_head(fresh_database_url)
+    database = Database.from_url(fresh_database_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()

@@ -8,9 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from telegram.ext import ExtBot
 
-from bot.rate_limit import StrictRateLimiter
-
 from bot.checkin_sender import CheckinSender
+from bot.rate_limit import StrictRateLimiter
 from dialogues.clock import FixedClock
 from dialogues.schedule import next_checkin
 from storage.database import Database

@@ -17,14 +17,9 @@ NOW = datetime(2026, 6, 10, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(fresh_database_url: str):
+def db(fresh_db: Database) -> Database:
     """Dispatchers act on every due parent in the database, so each test gets its own."""
-    from storage.migrate import upgrade_to_head
-
-    await upgrade_to_head(fresh_database_url)
-    database = Database.from_url(fresh_database_url)
-    yield database
-    await database.dispose()
+    return fresh_db
 
 
 @pytest.fixture

@@ -52,12 +52,8 @@ class Chat:
 
 
 @pytest.fixture
-async def db(fresh_database_url: str):
-    """Every transcript runs on SQLite and on PostgreSQL, each on a database of its own."""
-    await upgrade_to_head(fresh_database_url)
-    database = Database.from_url(fresh_database_url)
-    yield database
-    await database.dispose()
+def db(fresh_db):
+    return fresh_db
 
 
 @pytest.fixture

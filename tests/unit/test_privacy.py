@@ -50,7 +50,6 @@ async def test_full_scenario_leaves_no_text_in_database_or_logs(tmp_path, caplog
 
 
 async def test_retention_purges_old_events(tmp_path) -> None:
-    from datetime import timedelta
 
     from sqlalchemy import func, select
 

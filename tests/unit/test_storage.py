@@ -17,11 +17,11 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from storage.database import Database, default_url, is_sqlite, normalise_url, sync_url
 from storage.models import (
-    Outbox,
     Base,
     ConversationState,
     CrisisEvent,
     Event,
+    Outbox,
     PracticeSession,
     ProcessedUpdate,
     User,
