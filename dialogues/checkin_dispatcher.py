@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import insert, or_, select, update
 
-from dialogues.schedule import next_checkin
+from dialogues.schedule import next_checkin, zone_of
 from storage.database import Database, take_write_lock
 from storage.models import Outbox, User
 from storage.repositories import EventRepo, UserRepo
@@ -46,12 +45,6 @@ class Lease:
     language: str
 
 
-def _zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
 
 def _hhmm(value: str) -> time:
     hour, minute = (int(x) for x in value.split(":"))
@@ -62,7 +55,7 @@ def in_quiet_hours(user: User, now: datetime) -> bool:
     """Quiet hours are local wall-clock times; a window may wrap midnight (21:00–08:00)."""
     if not user.quiet_start or not user.quiet_end:
         return False
-    local = now.astimezone(_zone(user.timezone)).time()
+    local = now.astimezone(zone_of(user.timezone)).time()
     start, end = _hhmm(user.quiet_start), _hhmm(user.quiet_end)
     if start == end:
         return False
@@ -84,7 +77,7 @@ def skip_reason(user: User, due: datetime, now: datetime) -> str | None:
     if in_quiet_hours(user, now):
         return "quiet_hours"
     if user.last_checkin_at is not None:
-        zone = _zone(user.timezone)
+        zone = zone_of(user.timezone)
         if user.last_checkin_at.astimezone(zone).date() == now.astimezone(zone).date():
             return "already_today"
     return None

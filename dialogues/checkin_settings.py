@@ -6,18 +6,23 @@ into a UTC instant (see schedule.next_checkin).
 
 from __future__ import annotations
 
-from dialogues.schedule import next_checkin
+from datetime import datetime, timedelta
+
+from dialogues.schedule import next_checkin, zone_of
 from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
 
 
-def set_time(turn: Turn, hhmm: str) -> None:
+def _schedule(turn: Turn, hhmm: str) -> None:
     """Takes effect from the next occurrence, computed in the parent's zone."""
     turn.user.checkin_time = hhmm
-    zone = turn.user.timezone or "UTC"
     turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
-    turn.say(turn.t("checkin_set", time=hhmm, timezone=zone))
+
+
+def set_time(turn: Turn, hhmm: str) -> None:
+    _schedule(turn, hhmm)
+    turn.say(turn.t("checkin_set", time=hhmm, timezone=turn.user.timezone or "UTC"))
 
 
 def stop(turn: Turn) -> None:
@@ -39,17 +44,11 @@ async def on_intent(turn: Turn, intent: str, result: NluResult) -> None:
     set_time(turn, hhmm)
 
 
-def _describe_next(turn: Turn) -> str:
-    from zoneinfo import ZoneInfo
-
-    nxt = turn.user.next_checkin_at
-    if nxt is None:
+def _local(turn: Turn, when: datetime | None) -> str:
+    """An instant as the parent reads it, in their own zone."""
+    if when is None:
         return "—"
-    try:
-        zone = ZoneInfo(turn.user.timezone or "UTC")
-    except Exception:  # an unknown zone name never stops the reply
-        zone = ZoneInfo("UTC")
-    return nxt.astimezone(zone).strftime("%a %d %b, %H:%M")
+    return when.astimezone(zone_of(turn.user.timezone)).strftime("%a %d %b, %H:%M")
 
 
 def confirm(turn: Turn) -> None:
@@ -60,7 +59,7 @@ def confirm(turn: Turn) -> None:
     turn.say(turn.t("checkin_show", time=user.checkin_time, timezone=user.timezone or "UTC",
                     days=turn.t("checkin_every_day") if (user.checkin_days or "0123456") == "0123456"
                     else turn.t("checkin_weekdays"),
-                    next=_describe_next(turn)))
+                    next=_local(turn, turn.user.next_checkin_at)))
     if user.next_checkin_at is not None and in_quiet_hours(user, user.next_checkin_at):
         turn.say(turn.t("checkin_quiet_warning", time=user.checkin_time, quiet_start=user.quiet_start,
                         quiet_end=user.quiet_end))
@@ -78,23 +77,18 @@ def command(turn: Turn, args: tuple[str, ...]) -> None:
         return
     value = " ".join(args).strip().lower()
     if value in ("off", "stop", "none", "cancel"):
-        turn.user.checkin_time = None
-        turn.user.next_checkin_at = None
-        turn.say(turn.t("checkin_off"))
+        stop(turn)
         return
     hhmm = parse_time_of_day(value)
     if hhmm is None:
         turn.say(turn.t("checkin_unparsed"))
         return
-    turn.user.checkin_time = hhmm
-    turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
+    _schedule(turn, hhmm)
     confirm(turn)
 
 
 def pause(turn: Turn, args: tuple[str, ...]) -> None:
     """/pause (until /resume) or /pause 3d, /pause 12h."""
-    from datetime import datetime, timedelta
-
     if args:
         raw = args[0].lower()
         unit = raw[-1:]
@@ -118,14 +112,5 @@ def resume(turn: Turn) -> None:
         return
     turn.user.paused_until = None
     turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
-    turn.say(turn.t("resumed", next=_describe_next(turn)))
+    turn.say(turn.t("resumed", next=_local(turn, turn.user.next_checkin_at)))
 
-
-def _local(turn: Turn, when) -> str:  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    try:
-        zone = ZoneInfo(turn.user.timezone or "UTC")
-    except Exception:
-        zone = ZoneInfo("UTC")
-    return when.astimezone(zone).strftime("%a %d %b, %H:%M")

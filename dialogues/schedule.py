@@ -19,7 +19,8 @@ class Schedulable(Protocol):
     paused_until: datetime | None
 
 
-def _zone(name: str | None) -> ZoneInfo:
+def zone_of(name: str | None) -> ZoneInfo:
+    """The parent's zone; an unknown or missing name falls back to UTC rather than failing a reply."""
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -45,7 +46,7 @@ def next_checkin(user: Schedulable, now: datetime, *, after: datetime | None = N
         return None
     hour, minute = (int(x) for x in user.checkin_time.split(":"))
     at = time(hour, minute)
-    zone = _zone(user.timezone)
+    zone = zone_of(user.timezone)
     start = after or now
     if user.paused_until and user.paused_until > start:
         start = user.paused_until

@@ -8,13 +8,13 @@ lives in the database between turns, never in process memory.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogues.replies import Button, Reply, Texts, load_texts, rows
+from dialogues.schedule import zone_of
 from practices.library import PracticeLibrary, load_library
 from storage.models import ConversationState, User
 
@@ -93,13 +93,7 @@ class Turn:
 
     def local_today(self) -> date:
         """The parent's calendar day (streaks count local days, not UTC ones)."""
-        zone = UTC
-        if self.user.timezone:
-            try:
-                zone = ZoneInfo(self.user.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                zone = UTC
-        return self.now.astimezone(zone).date()
+        return self.now.astimezone(zone_of(self.user.timezone)).date()
 
     def take_paused(self) -> dict[str, Any] | None:
         paused, self.state.paused = self.state.paused, None
