@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
+from bot.keyboards import inline_keyboard
 from bot.privacy import hashed_id
 from dialogues import checkin
 from dialogues.checkin_dispatcher import Lease, lease, mark_sent, queue_due, release
@@ -34,11 +35,6 @@ def render(item: Lease) -> Reply:
     return checkin.prompt(texts)
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-                                 for row in reply.buttons])
 
 
 class CheckinSender:
@@ -80,7 +76,7 @@ class CheckinSender:
         reply = render(item)
         for _attempt in range(3):
             try:
-                await bot.send_message(item.external_id, reply.text, reply_markup=_markup(reply))
+                await bot.send_message(item.external_id, reply.text, reply_markup=inline_keyboard(reply))
                 return "sent"
             except RetryAfter as exc:
                 delay = exc.retry_after

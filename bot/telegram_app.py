@@ -12,8 +12,8 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatAction, ChatType
+from telegram import Update
+from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
@@ -26,6 +26,7 @@ from telegram.ext import (
 )
 
 from bot.conversation import Conversation, merge_replies
+from bot.keyboards import inline_keyboard
 from bot.privacy import hashed_id
 from bot.rate_limit import StrictRateLimiter
 from bot.update_dedup import dedup_handler
@@ -74,12 +75,6 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         return None
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
-    )
 
 
 class TelegramAdapter:
@@ -105,9 +100,9 @@ class TelegramAdapter:
                                                     caption=reply.text[:1024] or None)
                 elif reply.image is not None:
                     await context.bot.send_photo(chat_id, reply.image, caption=reply.text[:1024] or None,
-                                                 reply_markup=_markup(reply))
+                                                 reply_markup=inline_keyboard(reply))
                 else:
-                    await context.bot.send_message(chat_id, reply.text, reply_markup=_markup(reply))
+                    await context.bot.send_message(chat_id, reply.text, reply_markup=inline_keyboard(reply))
                 return
             except RetryAfter as exc:
                 delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else \
@@ -294,5 +289,3 @@ def run_telegram(settings: Any, *, start_nlu: bool = False, webhook: bool = Fals
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
     return 0
 
-
-_ = ChatType  # imported for readers: private chats only (see filters above)

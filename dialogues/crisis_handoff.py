@@ -40,17 +40,13 @@ def country_for(turn: Turn) -> str | None:
     return turn.user.country or country_from_language_code(turn.user.telegram_language_code)
 
 
-def handoff_text(kind: CrisisKind, country: str | None, language: str) -> str:
-    return compose_handoff(kind, country, language)
-
-
 async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
     if turn.user.consent:  # counts for the programme report, only with the parent's OK
         await CrisisRepo(turn.session).record(turn.user.id, kind, layer, turn.now)
     turn.pause_current()
     turn.go("idle", "after_handoff", {"kind": kind})
     turn.user.nudges_quiet_until = turn.now + QUIET_AFTER_HANDOFF
-    text = handoff_text(kind, country_for(turn), turn.user.language or "en")
+    text = compose_handoff(kind, country_for(turn), turn.user.language or "en")
     language = turn.user.language or "en"
     turn.say(
         text + "\n\n" + crisis_text("followup_offer", language),

@@ -29,7 +29,7 @@ from dialogues import (
     router,
 )
 from dialogues.clock import Clock, SystemClock
-from dialogues.crisis_resources import country_from_language_code
+from dialogues.crisis_resources import compose_handoff, compose_resources, country_from_language_code
 from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRef
 from dialogues.replies import Reply, load_texts
 from dialogues.turn import Turn
@@ -106,9 +106,9 @@ class Engine:
         if isinstance(event, TextEvent) and event.understanding.safety.crisis:
             kind = event.understanding.safety.kind or "self_harm"
             country = country_from_language_code(who.language_code)
-            return [Reply(crisis_handoff.handoff_text(kind, country, "en"), kind="crisis")]
+            return [Reply(compose_handoff(kind, country, "en"), kind="crisis")]
         if isinstance(event, CommandEvent) and event.name == "sos":
-            return [Reply(crisis_handoff.compose_resources(country_from_language_code(who.language_code), "en"),
+            return [Reply(compose_resources(country_from_language_code(who.language_code), "en"),
                           kind="crisis")]
         return [Reply(texts.get("db_busy"))]
 
