@@ -47,6 +47,10 @@ class Settings:
     facilitator_chat_id: int | None = None
     store_message_text: bool = False
     checkin_interval: float = 30.0
+    #: Only one process of a deployment should push check-ins: the outbox already stops a
+    #: check-in going out twice, but Telegram's 30 messages/s is per bot, and each process
+    #: paces only its own sends.
+    send_checkins: bool = True
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -74,6 +78,7 @@ class Settings:
             admin_ids=_int_set(env.get("TEND_ADMIN_IDS", "")),
             facilitator_chat_id=int(facilitator) if facilitator else None,
             checkin_interval=float(env.get("CHECKIN_INTERVAL", cls.checkin_interval)),
+            send_checkins=env.get("TEND_SEND_CHECKINS", "true").strip().lower() not in ("0", "false", "no", "off"),
             webhook_url=env.get("WEBHOOK_URL") or None,
             webhook_secret=env.get("WEBHOOK_SECRET") or None,
             webhook_listen=env.get("WEBHOOK_LISTEN") or cls.webhook_listen,

@@ -34,6 +34,24 @@ RULES: list[tuple[str, str, float]] = [
 _TIME = re.compile(r"\b(\d{1,2}(?::\d{2})?\s?(?:am|pm)?)\b")
 
 
+def classify(text: str) -> tuple[str, float]:
+    """The first rule whose keyword occurs in the text, else out_of_scope at 0.6."""
+    lowered = text.lower()
+    for keyword, intent, confidence in RULES:
+        if re.search(rf"\b{re.escape(keyword)}\b", lowered):
+            return intent, confidence
+    return "out_of_scope", 0.6
+
+
+def rasa_answer(text: str) -> dict[str, object]:
+    """The same rules shaped as Rasa's /model/parse answer, for a FakeRasaServer in another process's path."""
+    intent, confidence = classify(text)
+    rest = round(1 - confidence, 3)
+    ranking = [(intent, confidence), ("sadness", round(rest * 0.6, 3)), ("overwhelm", round(rest * 0.4, 3))]
+    return {"text": text, "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking], "entities": []}
+
+
 class FakeNlu:
     def __init__(self) -> None:
         self.down = False
@@ -44,11 +62,7 @@ class FakeNlu:
         if self.down:
             raise NluUnavailable("fake NLU is down")
         lowered = text.lower()
-        for keyword, intent, confidence in RULES:
-            if re.search(rf"\b{re.escape(keyword)}\b", lowered):
-                break
-        else:
-            intent, confidence = "out_of_scope", 0.6
+        intent, confidence = classify(text)
         ranking = [IntentScore(intent, confidence), IntentScore("sadness", round((1 - confidence) * 0.6, 3)),
                    IntentScore("overwhelm", round((1 - confidence) * 0.4, 3))]
         entities: tuple[Entity, ...] = ()

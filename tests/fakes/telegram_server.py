@@ -5,6 +5,10 @@ would to api.telegram.org: long-polling getUpdates, form or JSON bodies whose va
 strings, multipart uploads for photos and documents. Tests push updates in and read what the
 bot sent; faults (403 blocked, 429 with retry_after) can be injected; every successful send
 is time-stamped so tests can count sends per second.
+
+Like Telegram, once a bot calls setWebhook the server stops offering getUpdates and POSTs each
+update to the webhook with the secret-token header instead, retrying an update until the bot
+answers 200 (a stopping process answers 503 or refuses the connection; another takes it).
 """
 
 from __future__ import annotations
@@ -74,6 +78,12 @@ class FakeTelegramServer:
         self._new_update = asyncio.Event()
         self._new_sent = asyncio.Event()
         self._runner: web.AppRunner | None = None
+        self.webhook_url: str | None = None
+        self.webhook_secret: str | None = None
+        self.deliveries: list[tuple[int, int]] = []  # (update_id, HTTP status or 0 for no connection)
+        self._to_deliver: asyncio.Queue[dict[str, Any]] | None = None
+        self._delivery_tasks: list[asyncio.Task[None]] = []
+        self.webhook_connections = 8
 
     # -- life cycle ---------------------------------------------------------------------------------
     @property
@@ -94,6 +104,9 @@ class FakeTelegramServer:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for task in self._delivery_tasks:
+            task.cancel()
+        self._delivery_tasks.clear()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -117,9 +130,45 @@ class FakeTelegramServer:
 
     def push_update(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
-        self._updates.append({"update_id": update_id, **update})
-        self._new_update.set()
+        if self._to_deliver is not None:
+            self._to_deliver.put_nowait({"update_id": update_id, **update})
+        else:
+            self._updates.append({"update_id": update_id, **update})
+            self._new_update.set()
         return update_id
+
+    @property
+    def undelivered(self) -> int:
+        """Updates pushed in webhook mode that no bot process has accepted yet."""
+        return 0 if self._to_deliver is None else self._to_deliver.qsize() + self._delivering
+
+    _delivering = 0
+
+    async def _deliver_forever(self) -> None:
+        import aiohttp
+
+        assert self._to_deliver is not None
+        async with aiohttp.ClientSession() as session:
+            while True:
+                update = await self._to_deliver.get()
+                self._delivering += 1
+                try:
+                    while True:
+                        status = 0
+                        try:
+                            headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret or ""}
+                            assert self.webhook_url is not None
+                            async with session.post(self.webhook_url, json=update, headers=headers,
+                                                    timeout=aiohttp.ClientTimeout(total=10)) as response:
+                                status = response.status
+                        except (aiohttp.ClientError, TimeoutError):
+                            status = 0
+                        self.deliveries.append((update["update_id"], status))
+                        if status == 200:
+                            break
+                        await asyncio.sleep(0.1)  # Telegram backs off and retries
+                finally:
+                    self._delivering -= 1
 
     def _message(self, user_id: int, chat_id: int | None, chat_type: str, language_code: str, **extra: Any) -> dict:
         chat = chat_id if chat_id is not None else user_id
@@ -299,8 +348,19 @@ class FakeTelegramServer:
     async def _simple_true(self, params: dict, files: dict, chat_id: int | None) -> web.Response:
         return self._ok(True)
 
+    async def _m_setWebhook(self, params: dict, files: dict, chat_id: int | None) -> web.Response:
+        self.webhook_url = str(params["url"])
+        self.webhook_secret = str(params["secret_token"]) if params.get("secret_token") is not None else None
+        if self._to_deliver is None:
+            self._to_deliver = asyncio.Queue()
+            for update in self._updates:  # what was waiting for getUpdates now goes to the webhook
+                self._to_deliver.put_nowait(update)
+            self._updates.clear()
+            self._delivery_tasks = [asyncio.create_task(self._deliver_forever())
+                                    for _ in range(self.webhook_connections)]
+        return self._ok(True)
+
     _m_deleteWebhook = _simple_true
-    _m_setWebhook = _simple_true
     _m_setMyCommands = _simple_true
     _m_deleteMyCommands = _simple_true
     _m_answerCallbackQuery = _simple_true
