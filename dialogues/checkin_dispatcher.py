@@ -64,6 +64,12 @@ def in_quiet_hours(user: User, now: datetime) -> bool:
     return local >= start or local < end
 
 
+#: Quiet hours keep Tend from surprising anyone at night, but a check-in at the very time the
+#: parent chose (often late evening, once the children are asleep) is what they asked for and is
+#: sent. Only a late one (the bot was down or busy) that would land in quiet hours is skipped.
+ON_TIME = timedelta(minutes=10)
+
+
 def skip_reason(user: User, due: datetime, now: datetime) -> str | None:
     """Why this due check-in should not be sent, or None to send it."""
     if now - due > GRACE:
@@ -74,7 +80,7 @@ def skip_reason(user: User, due: datetime, now: datetime) -> str | None:
         return "paused"
     if user.nudges_quiet_until is not None and user.nudges_quiet_until > now:
         return "after_crisis"
-    if in_quiet_hours(user, now):
+    if now - due > ON_TIME and in_quiet_hours(user, now):
         return "quiet_hours"
     if user.last_checkin_at is not None:
         zone = zone_of(user.timezone)

@@ -53,16 +53,11 @@ def _local(turn: Turn, when: datetime | None) -> str:
 
 def confirm(turn: Turn) -> None:
     """After a change: the time, the zone and the next check-in in local time."""
-    from dialogues.checkin_dispatcher import in_quiet_hours
-
     user = turn.user
     turn.say(turn.t("checkin_show", time=user.checkin_time, timezone=user.timezone or "UTC",
                     days=turn.t("checkin_every_day") if (user.checkin_days or "0123456") == "0123456"
                     else turn.t("checkin_weekdays"),
                     next=_local(turn, turn.user.next_checkin_at)))
-    if user.next_checkin_at is not None and in_quiet_hours(user, user.next_checkin_at):
-        turn.say(turn.t("checkin_quiet_warning", time=user.checkin_time, quiet_start=user.quiet_start,
-                        quiet_end=user.quiet_end))
 
 
 def command(turn: Turn, args: tuple[str, ...]) -> None:

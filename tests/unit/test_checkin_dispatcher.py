@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from dialogues.checkin_dispatcher import GRACE, lease, mark_sent, queue_due
+from dialogues.checkin_dispatcher import GRACE, ON_TIME, lease, mark_sent, queue_due
 from dialogues.schedule import next_checkin
 from storage.database import Database
 from storage.models import Outbox, User
@@ -68,9 +68,20 @@ async def test_missed_by_more_than_grace_is_skipped_not_sent(db: Database, exter
     assert await outbox_count(db, recent) == 1
 
 
+async def test_a_check_in_at_the_chosen_time_is_sent_even_inside_quiet_hours(db: Database, external_ids) -> None:
+    chosen = await make_parent(db, external_ids(), quiet_start="17:00", quiet_end="08:00",
+                               next_checkin_at=NOW - timedelta(minutes=1))
+    late = await make_parent(db, external_ids(), quiet_start="17:00", quiet_end="08:00",
+                             next_checkin_at=NOW - ON_TIME - timedelta(minutes=1))
+    await queue_due(db, NOW)
+    assert await outbox_count(db, chosen) == 1
+    assert await outbox_count(db, late) == 0  # late and at night: skipped, not a surprise
+
+
 async def test_quiet_hours_pause_and_crisis_quiet_skip(db: Database, external_ids) -> None:
     due = NOW - timedelta(minutes=1)
-    quiet = await make_parent(db, external_ids(), quiet_start="18:30", quiet_end="08:00", next_checkin_at=due)
+    quiet = await make_parent(db, external_ids(), quiet_start="17:00", quiet_end="08:00",
+                              next_checkin_at=NOW - ON_TIME - timedelta(minutes=5))
     paused = await make_parent(db, external_ids(), paused_until=NOW + timedelta(days=2), next_checkin_at=due)
     after_crisis = await make_parent(db, external_ids(), nudges_quiet_until=NOW + timedelta(hours=3),
                                      next_checkin_at=due)
