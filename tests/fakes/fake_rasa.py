@@ -12,6 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_http import serve_local
+
 
 def keyword_answer(text: str) -> dict[str, Any]:
     """A plausible Rasa answer: 'die' -> crisis_self_harm, 'hi' -> greet, else out_of_scope."""
@@ -80,11 +82,7 @@ class FakeRasaServer:
         app.router.add_post("/model/parse", self._parse)
         app.router.add_get("/", self._root)
         app.router.add_get("/status", self._status)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_local(app)
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -14,6 +14,8 @@ import itertools
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.local_http import serve_local
+
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host",
               "content-length"}
 
@@ -58,11 +60,7 @@ class ReverseProxy:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_local(app)
 
     async def stop(self) -> None:
         if self._runner is not None:

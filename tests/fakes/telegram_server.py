@@ -20,9 +20,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from aiohttp import web
+
+from tests.fakes.local_http import serve_local
 
 
 @dataclass
@@ -97,11 +99,7 @@ class FakeTelegramServer:
     async def start(self) -> None:
         app = web.Application(client_max_size=50 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve_local(app, self.host, self.port)
 
     async def stop(self) -> None:
         for task in self._delivery_tasks:
@@ -111,7 +109,7 @@ class FakeTelegramServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> FakeTelegramServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 
