@@ -1,7 +1,7 @@
 """Pushing queued check-ins and follow-ups to Telegram from an APScheduler job.
 
 Every `interval` seconds (CHECKIN_INTERVAL, default 30) each bot process queues what is due
-and sends what it leased. Sends go through the Application's bot, whose `AIORateLimiter`
+and sends what it leased. Sends go through the Application's bot, whose `StrictRateLimiter`
 keeps the overall rate at Telegram's 30 messages per second; each chat gets at most one push
 per tick, well under one per second per chat. A 429 is honoured (`retry_after`), a blocked
 parent is marked inactive and no longer scheduled.

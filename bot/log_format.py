@@ -21,6 +21,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):  # numbers for log aggregation, e.g. the per-update timings
+            entry.update({k: v for k, v in fields.items() if k not in entry})
         if record.exc_info and record.exc_info[0] is not None:
             entry["error"] = record.exc_info[0].__name__  # the type only: tracebacks can quote data
         return json.dumps(entry, ensure_ascii=False)

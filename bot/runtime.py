@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 from bot.conversation import Conversation
 from bot.nlu_runtime import make_client, nlu_token
 from bot.settings import Settings
+from bot.timing import waiting_on
 from dialogues.clock import Clock
 from dialogues.engine import Engine
 from nlu.client import NluResult, NluUnavailable, RasaClient
@@ -39,7 +40,8 @@ class WaitingParser:
                 await asyncio.wait_for(self.ready.wait(), self.patience)
             except TimeoutError as exc:
                 raise NluUnavailable("NLU server still starting") from exc
-        return await self.client.parse(text)
+        with waiting_on("nlu"):
+            return await self.client.parse(text)
 
 
 class InsecureNluConfig(RuntimeError):

@@ -31,6 +31,10 @@ def _int_set(raw: str) -> frozenset[int]:
     return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
 
 
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() not in ("0", "false", "no", "off")
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_token: str | None = None
@@ -51,6 +55,9 @@ class Settings:
     #: check-in going out twice, but Telegram's 30 messages/s is per bot, and each process
     #: paces only its own sends.
     send_checkins: bool = True
+    #: Off only against a fake Bot API (benchmarks measure capacity past Telegram's 30/s);
+    #: real Telegram answers 429 and then blocks a bot that ignores it.
+    rate_limit: bool = True
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
@@ -78,7 +85,8 @@ class Settings:
             admin_ids=_int_set(env.get("TEND_ADMIN_IDS", "")),
             facilitator_chat_id=int(facilitator) if facilitator else None,
             checkin_interval=float(env.get("CHECKIN_INTERVAL", cls.checkin_interval)),
-            send_checkins=env.get("TEND_SEND_CHECKINS", "true").strip().lower() not in ("0", "false", "no", "off"),
+            send_checkins=_flag(env.get("TEND_SEND_CHECKINS", "true")),
+            rate_limit=_flag(env.get("TEND_RATE_LIMIT", "true")),
             webhook_url=env.get("WEBHOOK_URL") or None,
             webhook_secret=env.get("WEBHOOK_SECRET") or None,
             webhook_listen=env.get("WEBHOOK_LISTEN") or cls.webhook_listen,

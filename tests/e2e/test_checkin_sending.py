@@ -1,4 +1,4 @@
-"""Check-ins pushed through the real Bot (with AIORateLimiter) to the fake Bot API server."""
+"""Check-ins pushed through the real Bot (with StrictRateLimiter) to the fake Bot API server."""
 
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from storage.models import PracticeSession, User
@@ -186,3 +188,42 @@ async def test_mydata_sends_a_document(running_bot: RunningBot) -> None:
     await onboard(bot)
     (doc,) = await exchange(bot, lambda: bot.server.push_command(PARENT, "/mydata"))
     assert doc.method == "sendDocument" and b'"country": "GB"' in (doc.document or b"")
+
+
+async def test_each_update_logs_where_its_time_went_without_the_words(
+        running_bot: RunningBot, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("INFO", logger="bot.telegram_app")
+    await onboard(running_bot)
+    await exchange(running_bot, lambda: running_bot.server.push_text(PARENT, "I'm a terrible mum, I yelled again"))
+    for _ in range(100):  # the line is written once the reply has gone, a moment after it arrives
+        lines = [r for r in caplog.records if r.getMessage().startswith("handled text")]
+        if lines:
+            break
+        await asyncio.sleep(0.02)
+    assert lines, "no per-update line for the text message"
+    fields = lines[-1].fields  # type: ignore[attr-defined]
+    assert fields["kind"] == "text"
+    assert fields["telegram_ms"] > 0  # the reply went to the Bot API
+    assert 0 <= fields["own_ms"] <= fields["ms"]
+    assert "terrible" not in lines[-1].getMessage() and str(PARENT) not in lines[-1].getMessage()
+
+
+async def test_typing_shows_only_when_the_answer_is_slow(running_bot: RunningBot,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import telegram_app
+
+    await onboard(running_bot)
+    await exchange(running_bot, lambda: running_bot.server.push_text(PARENT, "hello"))
+    assert "sendChatAction" not in running_bot.server.requests  # a prompt answer needs no indicator
+
+    monkeypatch.setattr(telegram_app, "TYPING_AFTER", 0.05)
+    fast_parse = running_bot.nlu.parse
+
+    async def slow_parse(text: str):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.3)
+        return await fast_parse(text)
+
+    monkeypatch.setattr(running_bot.nlu, "parse", slow_parse)
+    await exchange(running_bot, lambda: running_bot.server.push_text(PARENT, "everything is too much"))
+    methods = [m for m in running_bot.server.requests if m in ("sendChatAction", "sendMessage")]
+    assert methods[-2:] == ["sendChatAction", "sendMessage"]  # the indicator came first, then the reply
