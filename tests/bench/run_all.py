@@ -295,6 +295,10 @@ async def main() -> int:
             await drop_postgres(pg)
     else:
         results["checkins_postgres"] = {"skipped": reason}
+    print("check-in send rate from a 100,000-deep outbox (60 s, SIGTERM and restart half-way)", file=sys.stderr)
+    from tests.bench import send_rate
+
+    results["send_rate"] = await send_rate.run()
 
     RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
     RESULTS_JSON.write_text(json.dumps(results, indent=2) + "\n")

@@ -125,8 +125,8 @@ async def run(users: int = 100_000, first: float = 40.0, second: float = 20.0) -
                     await asyncio.sleep(0.05)
                 begin = time.monotonic()
                 await asyncio.sleep(length)
+                windows.append((begin, time.monotonic()))  # sending until the SIGTERM
                 stops.append(await _stop(process))
-                windows.append((begin, time.monotonic()))
             state = await _outbox_state(url)
         finally:
             await server.stop()
