@@ -472,6 +472,13 @@ benchmark straight after the change.
   10.7 ms in two runs, reply latency p99 30 -> 19–21 ms (`storage/database.py`). The
   one-message-at-a-time overhead went from 10.4 ms p99 (this report's previous run) to the
   figure above.
+- **Tend's rate limiter woke every waiter on every send.** With Telegram's pacing on and 200
+  parents queued behind 30 sends/s, `SlidingWindow.slot` was 19% of the bot's busy samples and
+  the bot spent 10.2 ms of CPU per message. Waiters now queue first come, first served and a
+  freed slot wakes one of them (`bot/rate_limit.py`, `tests/unit/test_rate_limit.py`): 5.9 ms.
+  In that run the bot's own time still had a p95 of about 0.5 s for the 200 simultaneous
+  `/start`s: that is the burst queueing for the one SQLite connection (200 × 2.5 ms), which
+  PostgreSQL would run side by side.
 - **Check-ins and SIGTERM**: the first send-rate run found a process sending check-ins did not
   stop on SIGTERM (it waited for the whole outbox and was killed after 30 s) and that 650
   check-ins delivered before the signal were not yet marked sent, so each would have gone out
