@@ -87,9 +87,19 @@ def rasa_executable() -> Path:
     return candidate
 
 
-def rasa_env() -> dict[str, str]:
-    """Environment for Rasa subprocesses: quiet, offline, no telemetry."""
+def rasa_env(*, serving: bool = False) -> dict[str, str]:
+    """Environment for Rasa subprocesses: quiet, offline, no telemetry.
+
+    A server parses one short message at a time with a small model: TensorFlow's default of a
+    thread pool per core only adds hand-offs there, and takes the core the bot needs. One
+    thread each parsed faster on 2 cores (p50 5.6 ms against 6.1–7.0 ms) and leaves the other
+    core to the bot (BENCHMARKS.md). Training keeps TensorFlow's defaults. Set the variables
+    yourself to override.
+    """
     env = dict(os.environ)
+    if serving:
+        env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", "1")
+        env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", "1")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -222,7 +232,7 @@ class NluServer:
         ]
         with open(self.log_file, "ab") as sink:
             self._process = subprocess.Popen(
-                cmd, env=rasa_env(), cwd=PROJECT_ROOT, stdout=sink, stderr=subprocess.STDOUT,
+                cmd, env=rasa_env(serving=True), cwd=PROJECT_ROOT, stdout=sink, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
 

@@ -9,7 +9,7 @@ test set), so the mix of text, buttons and commands comes from the conversations
 Two loads per NLU:
 - capacity: every parent answers the moment the reply arrives (a closed loop), which is the most
   the whole machine can do; latency here is mostly queueing.
-- paced: each parent thinks 2–6 s before answering (about 50 messages/s in all), which is what a
+- paced: each parent thinks 2–6 s before answering (about 40 messages/s in all), which is what a
   busy programme looks like; latency here is what a parent feels.
 
 The bot's own share of each update (everything but the NLU and the Bot API) comes from its
