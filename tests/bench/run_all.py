@@ -185,24 +185,16 @@ def _self_rss() -> float:
 
 # ---------------------------------------------------------------------------------------------- check-ins
 async def checkins_at_scale(url: str, users: int = 100_000) -> dict[str, Any]:
-    from sqlalchemy import insert
-
     from dialogues.checkin_dispatcher import lease, queue_due
     from storage.database import Database
     from storage.migrate import upgrade_to_head
-    from storage.models import User
+    from tests.bench.population import insert_due_parents
 
     await upgrade_to_head(url)
     db = Database.from_url(url)
     now = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
     due = now - timedelta(seconds=30)
-    rows = [{"external_id": 5_000_000 + i, "language": "en", "consent": True, "onboarded": True, "active": True,
-             "timezone": "Europe/London", "checkin_time": "18:00", "checkin_days": "0123456",
-             "quiet_start": "21:00", "quiet_end": "08:00", "next_checkin_at": due, "created_at": now,
-             "updated_at": now, "facilitator_consent": False} for i in range(users)]
-    async with db.session() as session:
-        for start in range(0, users, 5000):
-            await session.execute(insert(User), rows[start : start + 5000])
+    await insert_due_parents(db, users, now=now, due=due, zone="Europe/London", checkin_time="18:00")
     started = time.perf_counter()
     queued = await queue_due(db, now, batch=5000)
     claim_seconds = time.perf_counter() - started

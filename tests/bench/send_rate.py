@@ -25,29 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from tests.bench.e2e import ROOT, CountingTelegram
-
-FIRST_CHAT = 5_000_000
+from tests.bench.population import FIRST_CHAT, insert_due_parents
 
 
 async def _fill(url: str, users: int) -> float:
-    from sqlalchemy import insert
-
     from dialogues.checkin_dispatcher import queue_due
     from storage.database import Database
     from storage.migrate import upgrade_to_head
-    from storage.models import User
 
     await upgrade_to_head(url)
     db = Database.from_url(url)
     now = datetime.now(UTC)
     due = now - timedelta(seconds=30)
-    rows = [{"external_id": FIRST_CHAT + i, "language": "en", "consent": True, "onboarded": True, "active": True,
-             "timezone": "UTC", "checkin_time": due.strftime("%H:%M"), "checkin_days": "0123456",
-             "quiet_start": "21:00", "quiet_end": "08:00", "next_checkin_at": due, "created_at": now,
-             "updated_at": now, "facilitator_consent": False} for i in range(users)]
-    async with db.session() as session:
-        for start in range(0, users, 5000):
-            await session.execute(insert(User), rows[start : start + 5000])
+    await insert_due_parents(db, users, now=now, due=due, zone="UTC", checkin_time=due.strftime("%H:%M"))
     started = time.perf_counter()
     await queue_due(db, now, batch=5000)
     seconds = time.perf_counter() - started
