@@ -281,7 +281,6 @@ def build_application(
     application.bot_data["adapter"] = adapter
     if checkin_sender is not None and application.job_queue is not None:
         async def dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
-            application = context.application
             await checkin_sender.tick(context.bot, keep_going=lambda: application.running)
 
         application.job_queue.run_repeating(dispatch, interval=checkin_interval, first=1.0, name="checkins")

@@ -111,3 +111,42 @@ async def test_stopping_mid_tick_marks_what_went_and_hands_back_the_rest(setup) 
     assert await CheckinSender(db, FixedClock(NOW)).tick(bot) == len(ids) - delivered
     per_chat = Counter(s.chat_id for s in server.sent if s.method == "sendMessage")
     assert set(per_chat) == set(ids) and set(per_chat.values()) == {1}
+
+
+async def test_the_application_stops_promptly_while_its_job_is_sending(setup) -> None:
+    """The real Application's check-in job over a deep outbox: stop() must not wait for it to
+    drain (300 at 30/s is 10 s), and what went out is marked sent."""
+    import asyncio
+    import time
+
+    from sqlalchemy import select
+
+    from bot.conversation import Conversation
+    from bot.telegram_app import build_application
+    from dialogues.engine import Engine
+    from nlu.understanding import Understander
+    from storage.models import Outbox
+    from tests.fakes.fake_nlu import FakeNlu
+
+    db, server, _ = setup
+    ids = list(range(740_000, 740_300))
+    await seed(db, ids)
+    clock = FixedClock(NOW)
+    app = build_application(server.token, Conversation(Engine(db, clock), Understander(FakeNlu())),
+                            base_url=server.base_url, checkin_sender=CheckinSender(db, clock), checkin_interval=60)
+    await app.initialize()
+    await app.start()
+    deadline = time.monotonic() + 20
+    while len(server.sent) < 40 and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    started = time.monotonic()
+    await app.stop()
+    stopped_in = time.monotonic() - started
+    await app.shutdown()
+    assert stopped_in < 3
+    delivered = {s.chat_id for s in server.sent if s.method == "sendMessage"}
+    assert 40 <= len(delivered) < len(ids)
+    async with db.session() as session:
+        rows = list((await session.execute(select(Outbox))).scalars())
+    assert sum(1 for r in rows if r.sent_at is not None) == len(delivered)
+    assert all(r.claimed_at is None for r in rows if r.sent_at is None)
