@@ -488,7 +488,9 @@ benchmark straight after the change.
   check-ins delivered before the signal were not yet marked sent, so each would have gone out
   again when its lease expired. The sender now checks between sends that the application is
   still running and records outcomes every 30 sends; the rest is handed back at once
-  (`bot/checkin_sender.py`, test `test_stopping_mid_tick_marks_what_went_and_hands_back_the_rest`).
+  (`bot/checkin_sender.py`; tests `test_stopping_mid_tick_marks_what_went_and_hands_back_the_rest`
+  and `test_the_application_stops_promptly_while_its_job_is_sending`, which took 8.0 s to stop
+  without the check).
 
 ## Misses that remain, and why
 
