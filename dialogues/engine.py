@@ -120,11 +120,17 @@ class Engine:
                 user.telegram_language_code = who.language_code
             state = await StateRepo(session).load(user.id, now)
             turn = Turn.build(session, user, state, now, self.options)
-            await self._dispatch(turn, event)
-            if user.id in session.info.get(ERASED_USERS, ()):
-                return turn.replies  # /delete ran: nothing of this parent is written back
-            if user.consent:
-                await self._record(turn, event)
+            # Changes to the parent and their state are written once, by the save below, not
+            # before every query the dialogue makes: the repositories flush what they insert
+            # themselves, and each autoflush was one more UPDATE of the same row (a text turn
+            # wrote conversation_states three times; the ORM flushes were most of the engine's
+            # CPU, BENCHMARKS.md).
+            with session.no_autoflush:
+                await self._dispatch(turn, event)
+                if user.id in session.info.get(ERASED_USERS, ()):
+                    return turn.replies  # /delete ran: nothing of this parent is written back
+                if user.consent:
+                    await self._record(turn, event)
             await StateRepo(session).save(state, now)
             user.updated_at = now
         return turn.replies

@@ -158,7 +158,8 @@ def load_library(language: str = FALLBACK_LANGUAGE, root: Path | None = None) ->
     Unknown languages fall back to English, so a parent whose Telegram is set to a language
     without practices still gets practices rather than an error.
     """
-    base = (root if root is not None else DEFAULT_ROOT).resolve()
+    # DEFAULT_ROOT is resolved at import: resolving it on every turn cost a stat call per folder.
+    base = DEFAULT_ROOT if root is None else root.resolve()
     return _load_cached(language, base)
 
 

@@ -289,10 +289,13 @@ class EventRepo:
     async def record(
         self, user_id: int, kind: str, intent: str | None, confidence: float | None, at: datetime
     ) -> Event:
-        """That the parent wrote, tapped or commanded something, and what it was understood as."""
+        """That the parent wrote, tapped or commanded something, and what it was understood as.
+
+        Added to the unit of work, not flushed: nothing reads its id, and it goes out with the
+        turn's one write of the parent's state instead of costing a flush of its own.
+        """
         row = Event(user_id=user_id, kind=kind, intent=intent, confidence=confidence, created_at=at)
         self.session.add(row)
-        await self.session.flush()
         return row
 
     async def purge_before(self, cutoff: datetime) -> int:

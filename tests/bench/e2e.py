@@ -19,6 +19,7 @@ per-update log line (`bot.timing`), and its CPU per message from /proc.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -179,6 +180,16 @@ class BotProcess:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
+    def runqueue_wait_seconds(self) -> float:
+        """Time the bot's threads were ready to run but waited for a core (the kernel's
+        schedstat): the share of its latency that belongs to the machine, not to Tend."""
+        assert self.process is not None
+        total = 0
+        for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                total += int((task / "schedstat").read_text().split()[1])
+        return total / 1e9
+
     def log_lines(self) -> int:
         return len(self.log_path.read_bytes().splitlines())
 
@@ -231,11 +242,13 @@ async def _measure(bot: BotProcess, parents: list[Parent], seconds: float, think
             await asyncio.sleep(0.5)
 
     log_from, cpu_from, own_from = bot.log_lines(), bot.cpu_seconds(), _own_cpu()
+    waited_from = bot.runqueue_wait_seconds()
     started = time.perf_counter()
     await asyncio.gather(sample(), *(talk(p) for p in parents))
     elapsed = time.perf_counter() - started
     await asyncio.sleep(0.3)  # the last updates' log lines
     cpu, own_cpu = bot.cpu_seconds() - cpu_from, _own_cpu() - own_from
+    waited = bot.runqueue_wait_seconds() - waited_from
     timings = bot.timings(log_from)
     return {
         "seconds": round(elapsed, 1), "messages": load.turns, "messages_per_s": round(load.turns / elapsed, 1),
@@ -246,6 +259,7 @@ async def _measure(bot: BotProcess, parents: list[Parent], seconds: float, think
         "telegram_wait_ms": summary([t["telegram_ms"] for t in timings]),
         "bot_cpu_ms_per_message": round(cpu * 1000 / max(1, load.turns), 2),
         "bot_cpu_share_of_2_cores": round(cpu / elapsed / (os.cpu_count() or 1), 2),
+        "bot_waited_for_a_core_ms_per_message": round(waited * 1000 / max(1, load.turns), 2),
         "fake_telegram_and_parents_cpu_share": round(own_cpu / elapsed / (os.cpu_count() or 1), 2),
         "bot_rss_mb_peak": max(rss) if rss else None,
     }

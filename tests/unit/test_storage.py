@@ -354,7 +354,8 @@ async def test_events_are_recorded_and_purged_by_age(db: Database, external_ids:
         repo = EventRepo(s)
         old = await repo.record(user.id, "message", "overwhelm", 0.62, old_time)
         new = await repo.record(user.id, "command", None, None, NOW)
-        assert old.id and new.id
+        assert old.id is None  # not flushed on its own: written with the unit of work
+    assert old.id and new.id
     async with db.session() as s:
         rows = (
             (await s.execute(select(Event).where(Event.user_id == user.id).order_by(Event.id)))
