@@ -34,7 +34,7 @@ from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRe
 from dialogues.replies import Reply, load_texts
 from dialogues.turn import Turn
 from storage.database import Database
-from storage.repositories import ERASED_USERS, EventRepo, StateRepo, UserRepo
+from storage.repositories import ERASED_USERS, EventRepo, StateRepo, UserRepo, load_parent
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +115,9 @@ class Engine:
     async def _handle_once(self, who: UserRef, event: Event) -> list[Reply]:
         now = self.clock.now()
         async with self.db.session() as session:
-            user = await UserRepo(session).get_or_create(who.external_id, who.language_code, now)
+            user, state = await load_parent(session, who.external_id, who.language_code, now)
             if who.language_code and user.telegram_language_code != who.language_code:
                 user.telegram_language_code = who.language_code
-            state = await StateRepo(session).load(user.id, now)
             turn = Turn.build(session, user, state, now, self.options)
             # Changes to the parent and their state are written once, by the save below, not
             # before every query the dialogue makes: the repositories flush what they insert

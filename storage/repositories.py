@@ -186,6 +186,27 @@ class StateRepo:
         await self.session.flush()
 
 
+async def load_parent(
+    session: AsyncSession, external_id: int, telegram_language_code: str | None, now: datetime
+) -> tuple[User, ConversationState]:
+    """The parent and their conversation state (locked on PostgreSQL) for one turn.
+
+    A returning parent, nearly every turn, costs one joined query instead of two; only a first
+    contact goes the long way round, creating the rows without racing another process.
+    """
+    query = (
+        select(User, ConversationState)
+        .join(ConversationState, ConversationState.user_id == User.id)
+        .where(User.external_id == external_id)
+        .with_for_update(of=ConversationState)
+    )
+    found = (await session.execute(query)).one_or_none()
+    if found is not None:
+        return found[0], found[1]
+    user = await UserRepo(session).get_or_create(external_id, telegram_language_code, now)
+    return user, await StateRepo(session).load(user.id, now)
+
+
 class PracticeRepo:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session

@@ -217,6 +217,35 @@ class BotProcess:
         return out
 
 
+def pin(pid: int, cpus: set[int]) -> None:
+    """Every thread of a process and of its children onto `cpus` (threads are scheduled one
+    by one, so pinning only the process would leave its running threads where they were)."""
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(int(task.name), cpus)
+            with contextlib.suppress(OSError):
+                for child in (task / "children").read_text().split():
+                    pin(int(child), cpus)
+
+
+@contextlib.contextmanager
+def bot_on_its_own_core(bot: BotProcess, others: list[int]) -> Any:
+    """The bot on core 0, everything else here (Rasa, the simulated parents and Telegram) on
+    the rest: the machine a deployment gives the bot, where the parents and Telegram are not
+    on the same two cores. Affinities are restored afterwards."""
+    everything = set(range(os.cpu_count() or 1))
+    assert bot.process is not None
+    pin(bot.process.pid, {0})
+    for pid in (os.getpid(), *others):
+        pin(pid, everything - {0})
+    try:
+        yield
+    finally:
+        for pid in (os.getpid(), *others):
+            pin(pid, everything)
+
+
 def _own_cpu() -> float:
     times = os.times()
     return times.user + times.system
@@ -266,8 +295,13 @@ async def _measure(bot: BotProcess, parents: list[Parent], seconds: float, think
 
 
 async def run(nlu_url: str, nlu_token: str, *, summary: Any, parents: int = 200, seconds: float = 30.0,
-              rate_limit: bool = False, loads: tuple[str, ...] = ("capacity", "paced")) -> dict[str, Any]:
-    """One bot process, onboard `parents`, then each load in turn for `seconds`."""
+              rate_limit: bool = False, loads: tuple[str, ...] = ("capacity", "paced"),
+              isolate_from: list[int] | None = None) -> dict[str, Any]:
+    """One bot process, onboard `parents`, then each load in turn for `seconds`.
+
+    With `isolate_from` (process ids: the Rasa server), the loads run with the bot on a core
+    of its own and those processes and this one on the others.
+    """
     messages = parent_messages()
     result: dict[str, Any] = {"parents": parents, "rate_limit": rate_limit}
     with tempfile.TemporaryDirectory() as tmp:
@@ -293,9 +327,10 @@ async def run(nlu_url: str, nlu_token: str, *, summary: Any, parents: int = 200,
             await asyncio.gather(*(onboard(p) for p in crowd))
             result["onboarding"] = {"seconds": round(time.perf_counter() - started, 1), "turns": onboarding.turns,
                                     "timeouts": onboarding.timeouts}
-            for name in loads:
-                think = None if name == "capacity" else (2.0, 6.0)
-                result[name] = await _measure(bot, crowd, seconds, think, summary)
+            with bot_on_its_own_core(bot, isolate_from) if isolate_from is not None else contextlib.nullcontext():
+                for name in loads:
+                    think = None if name == "capacity" else (2.0, 6.0)
+                    result[name] = await _measure(bot, crowd, seconds, think, summary)
             await asyncio.sleep(1.0)
             result["bot_rss_mb_after"] = bot.rss_mb()
             result["bot_log_problems"] = bot.problems()

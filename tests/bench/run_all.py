@@ -95,6 +95,11 @@ async def end_to_end(rasa: Any) -> dict[str, Any]:
     print("end to end: real Rasa", file=sys.stderr)
     out["rasa"] = await e2e.run(rasa.url, rasa.token, summary=summary)
     out["rasa"]["rasa_rss_mb_after"] = _rss_of_tree(rasa)
+    rasa_process = getattr(rasa, "_process", None)
+    if (os.cpu_count() or 1) >= 2 and rasa_process is not None:
+        print("end to end: real Rasa, busy pace, the bot on a core of its own", file=sys.stderr)
+        out["rasa_isolated"] = await e2e.run(rasa.url, rasa.token, summary=summary, loads=("paced",),
+                                             isolate_from=[rasa_process.pid])
     return out
 
 
@@ -380,6 +385,7 @@ def _end_to_end_rows(e: dict[str, Any]) -> list[str]:
             _ms(rasa["paced"]["bot_own_ms"]), rasa["paced"]["bot_own_ms"]["p99"] < 10),
         row("Bot's own time per update p50 / p99, busy pace, fake NLU", "p99 < 10 ms",
             _ms(fake["paced"]["bot_own_ms"]), fake["paced"]["bot_own_ms"]["p99"] < 10),
+        *_isolated_rows(rasa, e.get("rasa_isolated")),
         row("Bot CPU per message at capacity, real Rasa / fake NLU", "—",
             f"{rasa['capacity']['bot_cpu_ms_per_message']} / {fake['capacity']['bot_cpu_ms_per_message']} ms "
             f"(bot process at {rasa['capacity']['bot_cpu_share_of_2_cores']:.0%} / "
@@ -394,6 +400,24 @@ def _end_to_end_rows(e: dict[str, Any]) -> list[str]:
             f"{sum(run[k]['timeouts'] for run in (rasa, fake) for k in ('capacity', 'paced'))} / "
             f"{_problems(rasa, fake)}",
             not any(run[k]["timeouts"] for run in (rasa, fake) for k in ("capacity", "paced"))),
+    ]
+
+
+def _isolated_rows(shared: dict[str, Any], isolated: dict[str, Any] | None) -> list[str]:
+    """The same busy pace with the bot on a core of its own, and how long the bot's threads
+    waited for a core in each run: the share of its time that belongs to the machine."""
+    def waited(run: dict[str, Any]) -> str:
+        return f"{run['paced'].get('bot_waited_for_a_core_ms_per_message', 'n/a')} ms"
+
+    if isolated is None:
+        return [row("Bot's own time, busy pace, real Rasa, bot on a core of its own", "p99 < 10 ms",
+                    "not run: fewer than 2 cores", None)]
+    own = isolated["paced"]["bot_own_ms"]
+    return [
+        row("Bot's own time per update p50 / p99, busy pace, real Rasa, the bot on a core of its own "
+            "(Rasa, simulated parents and Telegram on the other)", "p99 < 10 ms", _ms(own), own["p99"] < 10),
+        row("Bot threads waiting for a core per message, busy pace, real Rasa: cores shared / bot on its own",
+            "—", f"{waited(shared)} / {waited(isolated)}", None),
     ]
 
 

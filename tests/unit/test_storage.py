@@ -34,6 +34,7 @@ from storage.repositories import (
     UpdateDedup,
     UserRepo,
     export_user,
+    load_parent,
 )
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
@@ -280,6 +281,39 @@ async def test_two_turns_of_one_parent_do_not_lose_a_save(db: Database, external
     async with db.session() as s:
         state = await StateRepo(s).load(user.id, NOW)
     assert state.data["n"] == 5 and state.version == 6
+
+
+@pytest.mark.asyncio
+async def test_load_parent_creates_on_first_contact_and_locks_the_state_after(
+    db: Database, external_ids: NewId
+) -> None:
+    """The engine's one-query load: first contact makes both rows, later turns find them
+    together, and two turns of one parent still serialise on PostgreSQL (the state row lock)."""
+    external_id = external_ids()
+    async with db.session() as s:
+        user, state = await load_parent(s, external_id, "en-GB", NOW)
+        assert user.external_id == external_id and state.user_id == user.id and state.dialogue == "idle"
+        user_id = user.id
+    async with db.session() as s:
+        again, state = await load_parent(s, external_id, "en-GB", NOW)
+        assert again.id == user_id and state.user_id == user_id
+        assert (await s.execute(select(func.count()).select_from(User).where(User.external_id == external_id))
+                ).scalar_one() == 1
+
+    async def turn() -> None:
+        async with db.session() as s:
+            _, state = await load_parent(s, external_id, "en-GB", NOW)
+            state.data["n"] = state.data.get("n", 0) + 1
+            await StateRepo(s).save(state, NOW)
+
+    if db.dialect == "sqlite":
+        for _ in range(5):
+            await turn()
+    else:
+        await asyncio.gather(*(turn() for _ in range(5)))
+    async with db.session() as s:
+        _, state = await load_parent(s, external_id, None, NOW)
+    assert state.data["n"] == 5
 
 
 # -- practices ------------------------------------------------------------------------------------
