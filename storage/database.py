@@ -32,6 +32,8 @@ from typing import Any
 from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from storage import sqlite_driver
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "tend.db"
 
@@ -108,6 +110,8 @@ def make_engine(url: str | URL, **engine_options: Any) -> AsyncEngine:
         options: dict[str, Any] = {"connect_args": {"timeout": 5}, "pool_size": 1, "max_overflow": 0,
                                    "pool_timeout": 30}
         options.update(engine_options)
+        if parsed.drivername == "sqlite+aiosqlite":
+            parsed = parsed.set(drivername=sqlite_driver.DRIVERNAME)  # one thread hand-off a statement
         engine = create_async_engine(parsed, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine

@@ -236,9 +236,9 @@ def bot_on_its_own_core(bot: BotProcess, others: list[int]) -> Any:
     on the same two cores. Affinities are restored afterwards."""
     everything = set(range(os.cpu_count() or 1))
     assert bot.process is not None
-    pin(bot.process.pid, {0})
     for pid in (os.getpid(), *others):
         pin(pid, everything - {0})
+    pin(bot.process.pid, {0})  # last: the bot is a child of this process, pinned with it above
     try:
         yield
     finally:

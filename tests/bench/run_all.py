@@ -492,6 +492,25 @@ benchmark straight after the change.
   10.7 ms in two runs, reply latency p99 30 -> 19–21 ms (`storage/database.py`). The
   one-message-at-a-time overhead went from 10.4 ms p99 (this report's previous run) to the
   figure above.
+- **The engine wrote a parent's state up to three times a turn** (2026-12-01). py-spy on the
+  one-message-at-a-time benchmark put 21% of all samples in SQLAlchemy flushes: every query a
+  dialogue made first autoflushed the state changed so far, and recording the event flushed
+  again before the final save. A turn now runs without autoflush, the event goes out with the
+  state's one flush, and a returning parent and their state load in one joined query (the
+  state row still locked on PostgreSQL): 5–7 statements a turn -> 4–5, overhead mean 4.9 ->
+  4.2 -> 3.5 ms in paired runs (before and after each change, three of each); the bot's CPU
+  per message at the busy pace 6.4–6.8 -> 6.0–6.4 ms in three runs each
+  (`dialogues/engine.py`, `storage/repositories.py`).
+- **The bot's threads waited for a core on an idle machine** (2026-12-01). With the fake NLU at
+  a busy pace the bot used 12% of the 2 cores, yet its own time had a p99 of 14–20 ms and the
+  kernel counted 1.4 ms per message of its threads waiting for a core. They woke 111 times per
+  message (`/proc/<pid>/task/*/status`), half of it aiosqlite's worker thread: SQLAlchemy's
+  adapter hands it a cursor, the execute, the rows and the close one at a time, four wake-ups
+  and GIL passes per SELECT. `storage/sqlite_driver.py` runs the four as one call in that
+  thread (tests/unit/test_sqlite_driver.py): hand-offs per turn 12–19 -> 5–7, wake-ups per
+  message 111 -> 51, overhead one message at a time mean 3.5 -> 2.2–2.4 ms, own time p99 at a
+  busy pace 14.6 -> 10.9 ms (fake NLU) and 21.3 -> 14.8 ms (real Rasa), and with the bot on a
+  core of its own 9.7 -> 6.9 ms, in runs straight after each other.
 - **Tend's rate limiter woke every waiter on every send.** With Telegram's pacing on and 200
   parents queued behind 30 sends/s, `SlidingWindow.slot` was 19% of the bot's busy samples and
   the bot spent 10.2 ms of CPU per message. Waiters now queue first come, first served and a
@@ -518,17 +537,20 @@ benchmark straight after the change.
 
 ## Misses that remain, and why
 
-- **Bot's own time p99 at a busy pace with real Rasa (14–19 ms in four runs against < 10 ms;
-  the fake-NLU run meets it)**. It is wall time inside the handler minus the NLU and Bot API
-  waits, so it also counts waiting for the one event loop and the one SQLite connection while
-  other parents' updates run. The work itself is under target: 4.7 ms p99 one message at a
-  time (the overhead row). In a kept log of a 30 s run, 40 of 1,458 updates went over 12 ms and
-  they came in clusters a few milliseconds apart: long polling hands the bot every update that
-  arrived during the last round trip at once, and with Rasa in the loop more of them are alive
-  together (each waits about 10 ms for its parse). One Python process runs one of them at a
-  time whatever the core count. Several processes in webhook mode (README, Deploying) spread the
-  bursts; on 2 cores shared with Rasa and the load generator there is no spare core to give
-  them.
+- **Bot's own time p99 at a busy pace when the bot shares the 2 cores** with Rasa, the
+  simulated parents and the fake Bot API (the two shared-cores rows; before the two fixes above
+  20–25 ms with real Rasa and 14–20 ms with the fake NLU on this machine). It is wall time inside
+  the handler minus the NLU and Bot API waits, so it counts the time the bot's threads were
+  ready to run but had no core, which the kernel counts too (`/proc/<pid>/task/*/schedstat`, the
+  run-queue row): more than a millisecond per message with the cores shared, even when they are
+  mostly idle, a third of that with the bot on a core of its own. Given a core of its own, with
+  Rasa, the parents and the fake Telegram on the other, the bot meets the target (the "core of
+  its own" row). Renicing Rasa and the load generator by +10 did not help (23.1 and 23.9 ms
+  before the fixes), and PostgreSQL instead of SQLite did not either (19.3 ms; its server is
+  one more process on the same cores). On 2 cores this benchmark cannot give the bot a core
+  without putting its own load generator beside Rasa; in production the parents and Telegram
+  are not on the machine, and the README's one-machine deployment pins the bot and Rasa to
+  different cores (`CPUAffinity=`).
 - **With Telegram's pacing on**, replies queue behind 30 sends/s: 200 parents answering instantly
   is about seven times what one bot may send, so the latency in that row is the queue, not Tend.
   Real parents think for seconds to minutes between messages.
