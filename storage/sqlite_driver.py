@@ -49,7 +49,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
         try:
             description, rows, lastrowid, rowcount = self.await_(connection._execute(run))
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - re-raised as SQLAlchemy's adapter does
             self._adapt_connection._handle_exception(error)
         if description:
             self.description = description
