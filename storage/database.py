@@ -18,7 +18,8 @@ once). Within the process, SQLite gets one connection: nearly every unit of work
 concurrent writers on several connections met in SQLite's busy handler, which sleeps in steps
 of up to 100 ms; queued on one connection they wait only for each other (p99 of the bot's own
 time per update 18–19 ms -> 10.5 ms at 35 messages/s, BENCHMARKS.md). SQLite suits one bot
-process; several processes want PostgreSQL.
+process; several processes want PostgreSQL. `sqlite+aiosqlite` URLs are served by
+`storage.sqlite_driver`, which gives aiosqlite's thread one hand-off per statement instead of four.
 """
 
 from __future__ import annotations

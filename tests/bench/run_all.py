@@ -462,8 +462,9 @@ NLU_MISS = """
 MISSES = """
 ## Misses found and fixed
 
-Before/after figures come from runs on this machine on 2026-11-25; each "after" is the same
-benchmark straight after the change.
+Before/after figures come from runs on the machine of the day (2026-11-25: 2 AMD EPYC cores;
+2026-12-01: 2 Intel Xeon cores, about a fifth slower); each "after" is the same benchmark
+straight after the change, on the same machine.
 
 - **100,000 due check-ins**: the first run (00:09) took 46.5 s on SQLite and 15.0 s on
   PostgreSQL to claim and queue, because the dispatcher loaded whole ORM rows and flushed them
