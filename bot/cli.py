@@ -66,7 +66,7 @@ def _nlu_train(args: argparse.Namespace) -> int:
 def _nlu_serve(args: argparse.Namespace, settings: Settings) -> int:
     from nlu import rasa_service
 
-    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.allow_remote:
+    if args.host not in rasa_service.LOCAL_HOSTS and not args.allow_remote:
         print("Refusing to bind the NLU server beyond this machine without --allow-remote.", file=sys.stderr)
         return 2
     rasa_service.train(args.language)
@@ -161,9 +161,41 @@ async def _admin(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _safety_eval(args: argparse.Namespace, settings: Settings) -> int:
+    if args.set:
+        return asyncio.run(_set_eval(args, settings))
     from bot.safety_eval_cli import run_safety_eval
 
     return asyncio.run(run_safety_eval(settings, net_only=args.net_only, do_sweep=args.sweep))
+
+
+async def _set_eval(args: argparse.Namespace, settings: Settings) -> int:
+    """First-sight figures of the whole stack on a labelled set (see bot/set_eval.py)."""
+    from pathlib import Path
+
+    from bot import set_eval
+    from bot.nlu_runtime import nlu_client
+    from nlu.understanding import Understander
+
+    path = Path(args.set)
+    items = set_eval.load_set(path)
+    name = path.name if path.is_dir() else path.stem
+    label = args.label or ("net alone" if args.net_only else "whole stack")
+    if args.net_only:
+        outcomes, seconds = await set_eval.evaluate(items, Understander(None).understand)
+    else:
+        async with nlu_client(settings) as client:
+            outcomes, seconds = await set_eval.evaluate(items, Understander(client).understand)
+    report = set_eval.score(name, label, items, outcomes, seconds)
+    stem = f"{name}-{label.replace(' ', '-')}"
+    md, _ = set_eval.write(report, set_eval.RESULTS_DIR, stem)
+    print(report.to_markdown())
+    if args.show_misses:
+        for miss in report.misses:
+            print("MISS", miss)
+        for alarm in report.alarms:
+            print("ALARM", alarm)
+    print(f"written to {md}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     sev = safety_sub.add_parser("eval", help="recall and false alarms on tests/data/safety_eval.yml")
     sev.add_argument("--net-only", action="store_true", help="layer 1 alone (as when Rasa is down)")
     sev.add_argument("--sweep", action="store_true", help="also sweep layer-2 thresholds")
+    sev.add_argument("--set", help="a labelled set (file or directory, blind-set format) instead of the safety set")
+    sev.add_argument("--label", help="names the run in nlu/results/blind/ (e.g. before, after)")
+    sev.add_argument("--show-misses", action="store_true", help="print each miss and false alarm (never on a blind set you tune against)")
     return parser
 
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from bot.settings import Settings
 from nlu.client import RasaClient
-from nlu.rasa_service import NluServer, load_or_create_token, model_loaded
+from nlu.rasa_service import NluServer, load_or_create_token, model_path, server_state
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +30,15 @@ def make_client(settings: Settings, url: str | None = None, token: str | None = 
 
 @contextlib.asynccontextmanager
 async def nlu_client(settings: Settings, *, start_if_missing: bool = True) -> AsyncIterator[RasaClient]:
-    """A client for the configured server; when none answers, a local server for our lifetime.
+    """A client for the configured server; when none answers, or it serves a model older than the
+    current training data, a local server (on a free port) for our lifetime.
 
     Only a server on this machine is ever started here (127.0.0.1); a configured remote URL
     that does not answer is reported, not replaced.
     """
     token = nlu_token(settings)
-    if await asyncio.to_thread(model_loaded, settings.nlu_url, token):
+    state = await asyncio.to_thread(server_state, settings.nlu_url, token, model_path())
+    if state == "current":
         client = make_client(settings, token=token)
         try:
             yield client
@@ -44,7 +46,9 @@ async def nlu_client(settings: Settings, *, start_if_missing: bool = True) -> As
             await client.aclose()
         return
     if not start_if_missing:
-        raise RuntimeError(f"No NLU server answers at {settings.nlu_url}")
+        raise RuntimeError(f"No NLU server with the current model answers at {settings.nlu_url}")
+    if state == "stale":
+        print(f"The NLU server at {settings.nlu_url} serves an old model; using a fresh one.", file=sys.stderr)
     print("Starting a local NLU server for this command (Rasa takes ~20 s to load)...", file=sys.stderr)
     server = NluServer(token=token)
     server.start()

@@ -18,7 +18,15 @@ from bot.timing import waiting_on
 from dialogues.clock import Clock
 from dialogues.engine import Engine
 from nlu.client import NluResult, NluUnavailable, RasaClient
-from nlu.rasa_service import NluServer
+from nlu.rasa_service import (
+    DEFAULT_PORT,
+    LOCAL_HOSTS,
+    NluServer,
+    ServerState,
+    model_path,
+    server_state,
+    stop_leftover,
+)
 from nlu.understanding import Understander
 from storage.database import Database
 from storage.migrate import upgrade_to_head
@@ -52,7 +60,7 @@ def check_nlu_security(settings: Settings) -> None:
     """Messages about parents' mental health must not travel to an NLU server anyone can call:
     a remote NLU URL needs an explicit token (a local one gets a generated token)."""
     host = urlparse(settings.nlu_url).hostname or ""
-    if host not in ("127.0.0.1", "localhost", "::1") and not settings.nlu_token:
+    if host not in LOCAL_HOSTS and not settings.nlu_token:
         raise InsecureNluConfig(
             f"NLU_URL points at {host}, but TEND_NLU_TOKEN is empty. Refusing to start: set the token the "
             "Rasa server was started with (rasa run -t ...)."
@@ -77,15 +85,25 @@ class AppRuntime:
 
     async def start(self) -> None:
         await upgrade_to_head(self.settings.database_url)
-        if self.start_nlu and not await self.client.model_loaded():
-            self._start_local_nlu()
+        if self.start_nlu:
+            state = await asyncio.to_thread(server_state, self.settings.nlu_url, self.token, model_path())
+            if state == "current":
+                log.info("reusing the NLU server at NLU_URL: it serves the current model")
+            else:
+                self._start_local_nlu(state)
 
-    def _start_local_nlu(self) -> None:
+    def _start_local_nlu(self, state: ServerState) -> None:
         parsed = urlparse(self.settings.nlu_url)
-        if parsed.hostname not in ("127.0.0.1", "localhost"):
-            log.warning("NLU_URL points elsewhere and does not answer; not starting a local server")
+        if parsed.hostname not in LOCAL_HOSTS:
+            log.warning("NLU_URL points elsewhere and %s; not starting a local server",
+                        "serves an old model" if state == "stale" else "does not answer")
             return
-        self._server = NluServer(host="127.0.0.1", port=parsed.port or 5005, token=self.token)
+        port = parsed.port or DEFAULT_PORT
+        if state == "stale" and not stop_leftover(port):
+            log.error("the NLU server on port %d serves an old model and was not started by tend; "
+                      "restart it with the current model (tend nlu serve)", port)
+            return
+        self._server = NluServer(host="127.0.0.1", port=port, token=self.token)
         self._server.start()
         self.parser.ready = asyncio.Event()
 
@@ -115,6 +133,11 @@ class AppRuntime:
             await UpdateDedup(session).prune(now - timedelta(days=2))
         log.info("retention: removed %d events older than %d days", removed, days)
         return removed
+
+    def stop_local_nlu(self) -> None:
+        """Stop the Rasa server this process started, if any (idempotent, synchronous)."""
+        if self._server is not None:
+            self._server.stop()
 
     async def stop(self) -> None:
         if self._server_task is not None:

@@ -326,10 +326,18 @@ def run_telegram(settings: Any, *, start_nlu: bool = False, webhook: bool = Fals
         if not settings.webhook_secret:
             print("Webhook mode needs WEBHOOK_SECRET (the same value in every bot process).")
             return 2
-        asyncio.run(serve(application, runtime, listen=settings.webhook_listen, port=settings.webhook_port,
-                          path=settings.webhook_path, secret=settings.webhook_secret,
-                          public_url=settings.webhook_url))
+        try:
+            asyncio.run(serve(application, runtime, listen=settings.webhook_listen, port=settings.webhook_port,
+                              path=settings.webhook_path, secret=settings.webhook_secret,
+                              public_url=settings.webhook_url))
+        finally:
+            runtime.stop_local_nlu()  # even if the clean stop was cut short
         return 0
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    from bot.polling import serve_polling
+
+    try:
+        asyncio.run(serve_polling(application))
+    finally:
+        runtime.stop_local_nlu()  # even if the clean stop was cut short
     return 0
 

@@ -15,8 +15,10 @@ from dialogues import practice_runner
 from dialogues.crisis_resources import (
     compose_handoff,
     compose_resources,
+    country_choices,
     country_from_language_code,
     crisis_text,
+    emergency_numbers,
     load_directory,
 )
 from dialogues.replies import Button, Reply
@@ -46,14 +48,13 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
     turn.pause_current()
     turn.go("idle", "after_handoff", {"kind": kind})
     turn.user.nudges_quiet_until = turn.now + QUIET_AFTER_HANDOFF
-    text = compose_handoff(kind, country_for(turn), turn.user.language or "en")
     language = turn.user.language or "en"
-    turn.say(
-        text + "\n\n" + crisis_text("followup_offer", language),
-        Button(crisis_text("followup_yes", language), "fu:yes"),
-        Button(crisis_text("followup_no", language), "fu:no"),
-        kind="crisis",
-    )
+    country = country_for(turn)
+    text = compose_handoff(kind, country, language)
+    followup = (Button(crisis_text("followup_yes", language), "fu:yes"),
+                Button(crisis_text("followup_no", language), "fu:no"))
+    turn.say_rows(text + "\n\n" + crisis_text("followup_offer", language),
+                  (*_country_rows(country, language), followup), kind="crisis")
     if turn.options.get("facilitator_enabled") and turn.user.facilitator_consent:
         # Only that a parent may need support, with their programme reference: no text, no kind.
         turn.replies.append(Reply(crisis_text("facilitator_alert", language).format(ref=turn.user.id),
@@ -66,7 +67,7 @@ def ask(turn: Turn, decision: SafetyDecision) -> None:
     language = turn.user.language or "en"
     turn.pause_current()
     turn.go("safety_check", "asked", {"kind": decision.kind or "self_harm", "layer": decision.layer or "ask"})
-    emergency = load_directory().get(country_for(turn)).emergency_number
+    emergency = emergency_numbers(country_for(turn), language)
     turn.say(
         crisis_text("safety_question", language).format(emergency=emergency),
         Button(crisis_text("answer_yes", language), "sc:yes"),
@@ -116,5 +117,29 @@ async def on_button(turn: Turn, data: str) -> None:
         turn.say(crisis_text("followup_declined", language))
 
 
+def _country_rows(country: str | None, language: str) -> tuple[tuple[Button, ...], ...]:
+    """One-tap country buttons when the country is unknown: one tap shows that country's lines."""
+    buttons = [Button(label, f"cr:{code}") for code, label in country_choices(country, language)]
+    return tuple(tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5))
+
+
+def on_country_button(turn: Turn, data: str) -> None:
+    """A country tapped under a handoff or /sos: remember it and show that country's lines for
+    the crisis just handed off (or every line, as /sos, when the handoff is over)."""
+    code = data.split(":", 1)[1].upper() if ":" in data else ""
+    language = turn.user.language or "en"
+    if not load_directory().has(code):
+        turn.say(turn.t("stale_button"))
+        return
+    if turn.user.consent:  # remembered only with the parent's OK to store settings
+        turn.user.country = code
+    if turn.step == "after_handoff" and turn.data.get("kind"):
+        turn.say(compose_handoff(turn.data["kind"], code, language), kind="crisis")
+    else:
+        turn.say(compose_resources(code, language), kind="crisis")
+
+
 def sos(turn: Turn) -> None:
-    turn.say(compose_resources(country_for(turn), turn.user.language or "en"), kind="crisis")
+    language = turn.user.language or "en"
+    country = country_for(turn)
+    turn.say_rows(compose_resources(country, language), _country_rows(country, language), kind="crisis")

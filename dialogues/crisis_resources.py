@@ -37,6 +37,8 @@ class Service(BaseModel):
     hours: str = Field(min_length=1)
     last_verified: date
     note: str | None = None
+    #: The line for something swallowed (a poison centre, or the service that covers poisoning).
+    poison: bool = False
 
     @model_validator(mode="after")
     def _has_contact(self) -> Service:
@@ -46,6 +48,10 @@ class Service(BaseModel):
 
     def serves(self, kind: CrisisKind) -> bool:
         return "all" in self.kinds or kind in self.kinds
+
+    def how(self) -> str:
+        """"call 988 or text 988": the contact without the service's name (lines are grouped by it)."""
+        return self.contact().split(": ", 1)[1]
 
     def contact(self) -> str:
         parts = []
@@ -70,12 +76,25 @@ class Country(BaseModel):
     def for_kind(self, kind: CrisisKind) -> list[Service]:
         return [s for s in self.services if s.serves(kind)]
 
+    def poison_line(self) -> Service | None:
+        return next((s for s in self.services if s.poison), None)
+
 
 class ResourceDirectory:
-    def __init__(self, countries: dict[str, Country]) -> None:
+    def __init__(self, countries: dict[str, Country], likely: dict[str, tuple[str, ...]] | None = None) -> None:
         if FALLBACK not in countries:
             raise ValueError(f"crisis resources need a {FALLBACK} fallback entry")
         self._countries = countries
+        self._likely = likely or {}
+        for language, codes in self._likely.items():
+            unknown = [c for c in codes if c not in countries]
+            if unknown:
+                raise ValueError(f"likely.{language} names countries with no entry: {unknown}")
+
+    def likely(self, language: str) -> list[str]:
+        """The countries whose lines a parent of this language most probably needs, when we do
+        not know their country (empty for a language with no list: the directory link stands)."""
+        return list(self._likely.get(language, ()))
 
     def countries(self) -> list[str]:
         return sorted(self._countries)
@@ -100,7 +119,8 @@ def load_directory(path: Path | None = None) -> ResourceDirectory:
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
             raise ValueError(f"{path.name}: {code}: {problems}") from exc
-    return ResourceDirectory(countries)
+    likely = {str(lang): tuple(str(c).upper() for c in codes) for lang, codes in (raw.get("likely") or {}).items()}
+    return ResourceDirectory(countries, likely)
 
 
 @lru_cache(maxsize=8)
@@ -127,20 +147,114 @@ def country_from_language_code(code: str | None) -> str | None:
     return region if load_directory().has(region) else None
 
 
-def compose_handoff(kind: CrisisKind, country: str | None, language: str = "en") -> str:
+def flag(code: str) -> str:
+    """"GB" -> 🇬🇧 (regional indicator letters); a button label anyone can read at a glance."""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code.upper() if "A" <= c <= "Z")
+
+
+def _grouped(codes: list[str], contact_of) -> list[tuple[list[str], str]]:
+    """[(["US", "CA"], "call or text 988"), ...]: countries that share a contact share a line."""
+    groups: list[tuple[list[str], str]] = []
+    for code in codes:
+        contact = contact_of(code)
+        if contact is None:
+            continue
+        for members, existing in groups:
+            if existing == contact:
+                members.append(code)
+                break
+        else:
+            groups.append(([code], contact))
+    return groups
+
+
+def emergency_numbers(country: str | None, language: str = "en") -> str:
+    """The emergency number to call: the country's, or, when it is unknown, the likeliest ones
+    for the parent's language ("911 (US, CA), 999 (GB) …") and then 'your local emergency number'."""
     directory = load_directory()
+    if directory.has(country):
+        return directory.get(country).emergency_number
+    fallback = directory.get(None).emergency_number
+    groups = _grouped(directory.likely(language), lambda c: directory.get(c).emergency_number)
+    if not groups:
+        return fallback
+    listed = ", ".join(f"{number} ({'/'.join(codes)})" for codes, number in groups)
+    return crisis_text("emergency_choices", language).format(listed=listed, fallback=fallback)
+
+
+def country_choices(country: str | None, language: str = "en") -> list[tuple[str, str]]:
+    """(code, label) for one-tap country buttons under a handoff whose country is unknown."""
+    directory = load_directory()
+    if directory.has(country):
+        return []
+    return [(code, f"{flag(code)} {code}") for code in directory.likely(language)]
+
+
+def _service_lines(services: list[Service]) -> list[str]:
+    return [f"• {s.contact()}" for s in services]
+
+
+def _likely_lines(kind: CrisisKind, language: str) -> list[str]:
+    """One line per likely country (countries sharing a number share a line) for this kind."""
+    directory = load_directory()
+
+    def first_service(code: str) -> Service | None:
+        services = directory.get(code).for_kind(kind)
+        return services[0] if services else None
+
+    def how(code: str) -> str | None:
+        service = first_service(code)
+        return service.how() if service else None
+
+    lines = []
+    for codes, _ in _grouped(directory.likely(language), how):
+        service = first_service(codes[0])
+        assert service is not None
+        lines.append(f"• {''.join(flag(c) for c in codes)} {'/'.join(codes)}: {service.contact()}")
+    return lines
+
+
+def _poison_lines(country: str | None, language: str) -> list[str]:
+    directory = load_directory()
+    if directory.has(country):
+        line = directory.get(country).poison_line()
+        return [crisis_text("poison_line", language).format(contact=line.contact())] if line else []
+    groups = _grouped(directory.likely(language),
+                      lambda c: (directory.get(c).poison_line() or None) and directory.get(c).poison_line().contact())
+    if not groups:
+        return []
+    return [crisis_text("poison_intro", language)] + [f"• {'/'.join(codes)}: {contact}" for codes, contact in groups]
+
+
+def compose_handoff(kind: CrisisKind, country: str | None, language: str = "en") -> str:
+    """The first reply to a crisis. Medical: the emergency number is the first line, then the line
+    for anything swallowed. Otherwise: a warm line, people to reach now, the emergency number.
+    With the country unknown, the likeliest lines for the parent's language come first and the
+    international directory after them; the caller adds one-tap country buttons."""
+    directory = load_directory()
+    known = directory.has(country)
     entry = directory.get(country)
-    emergency = entry.emergency_number
-    lines = [crisis_text(f"handoff_intro.{kind}", language)]
+    emergency = emergency_numbers(country, language)
+    lines: list[str] = []
     if kind == "medical":
         lines.append(crisis_text("emergency_first", language).format(emergency=emergency))
-    services = entry.for_kind(kind)
-    if services:
-        lines.append(crisis_text("reach_out", language))
-        lines += [f"• {s.contact()}" for s in services]
-    if kind != "medical":
+        lines.append(crisis_text("handoff_intro.medical", language))
+        lines += _poison_lines(country, language)
+        others = [s for s in entry.for_kind(kind) if not s.poison] if known else []
+        if others:
+            lines += _service_lines(others)
+    else:
+        lines.append(crisis_text(f"handoff_intro.{kind}", language))
+        likely = [] if known else _likely_lines(kind, language)
+        services = entry.for_kind(kind)
+        if known or likely:
+            lines.append(crisis_text("reach_out", language))
+        lines += _service_lines(services) if known else likely
+        if not known:
+            lines.append(crisis_text("elsewhere", language) + " " + " ".join(
+                s.contact() for s in services))
         lines.append(crisis_text("emergency_line", language).format(emergency=emergency))
-    if not directory.has(country):
+    if not known:
         lines.append(crisis_text("ask_country", language))
     lines.append(crisis_text("not_a_person", language))
     text = "\n".join(lines)
@@ -152,9 +266,12 @@ def compose_resources(country: str | None, language: str = "en") -> str:
     directory = load_directory()
     entry = directory.get(country)
     lines = [crisis_text("sos_intro", language),
-             crisis_text("emergency_line", language).format(emergency=entry.emergency_number)]
-    lines += [f"• {s.contact()}" for s in entry.services]
-    if not directory.has(country):
+             crisis_text("emergency_line", language).format(emergency=emergency_numbers(country, language))]
+    if directory.has(country):
+        lines += _service_lines(list(entry.services))
+    else:
+        lines += _likely_lines("self_harm", language)
+        lines.append(crisis_text("elsewhere", language) + " " + " ".join(s.contact() for s in entry.services))
         lines.append(crisis_text("ask_country", language))
     lines.append(crisis_text("not_a_person", language))
     return "\n".join(lines)[:TELEGRAM_LIMIT]

@@ -206,6 +206,8 @@ class Engine:
         prefix = data.split(":", 1)[0]
         if prefix == "ob":
             await onboarding.on_button(turn, data)
+        elif prefix == "cr":  # crisis lines for a country: before consent too (safety first)
+            crisis_handoff.on_country_button(turn, data)
         elif not turn.user.consent:
             onboarding.start(turn)
         elif prefix in ("sc", "fu"):

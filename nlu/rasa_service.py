@@ -9,17 +9,21 @@ so `tend nlu train` is a no-op when nothing changed and `make run` starts in sec
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
@@ -32,6 +36,8 @@ MODELS_DIR = PROJECT_ROOT / "models"
 VAR_DIR = PROJECT_ROOT / "var"
 REQUIREMENTS = NLU_DIR / "requirements-rasa.txt"
 DEFAULT_PORT = 5005
+#: Host names that mean "this machine" wherever an NLU address is judged (one list, used everywhere).
+LOCAL_HOSTS: frozenset[str] = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class NluSetupError(RuntimeError):
@@ -52,6 +58,38 @@ def model_path(language: str = "en") -> Path:
 
 def _hash_path(language: str) -> Path:
     return MODELS_DIR / f"nlu-{language}.sha256"
+
+
+def _model_id_path(model: Path) -> Path:
+    return model.with_name(model.name.removesuffix(".tar.gz") + ".model_id")
+
+
+def model_id(model: Path) -> str | None:
+    """The id Rasa gave a model when it was trained (`model_id` in the package's metadata.json).
+
+    A running server reports the same id on `GET /status`, which is how a leftover server is told
+    apart from one serving the current model: after retraining the file name is unchanged, the id
+    is not. Read once from the archive and cached beside it (keyed by the archive's mtime).
+    """
+    if not model.exists():
+        return None
+    cache = _model_id_path(model)
+    stamp = f"{model.stat().st_mtime_ns}:{model.stat().st_size}"
+    if cache.exists():
+        cached_stamp, _, cached_id = cache.read_text().strip().partition(" ")
+        if cached_stamp == stamp and cached_id:
+            return cached_id
+    found: str | None = None
+    with tarfile.open(model, "r:gz") as archive:
+        for member in archive:
+            if member.name.rsplit("/", 1)[-1] == "metadata.json":
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    found = str(json.load(handle).get("model_id") or "") or None
+                break
+    if found:
+        cache.write_text(f"{stamp} {found}\n")
+    return found
 
 
 def training_hash(language: str = "en", config: Path = CONFIG_PATH) -> str:
@@ -182,13 +220,91 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def model_loaded(url: str, token: str | None, timeout: float = 2.0) -> bool:
-    """Synchronous readiness probe: `GET /status` names a model file once one is loaded."""
+def served_model(url: str, token: str | None, timeout: float = 2.0) -> str | None:
+    """The id of the model a server at `url` has loaded; None when none answers or none is loaded."""
     try:
         response = httpx.get(f"{url.rstrip('/')}/status", params={"token": token or ""}, timeout=timeout)
-        return response.status_code == 200 and bool(response.json().get("model_file"))
+        if response.status_code != 200:
+            return None
+        status = response.json()
     except (httpx.HTTPError, ValueError):
+        return None
+    if not status.get("model_file"):
+        return None
+    return str(status.get("model_id") or "?")
+
+
+def model_loaded(url: str, token: str | None, timeout: float = 2.0) -> bool:
+    """Synchronous readiness probe: `GET /status` names a model file once one is loaded."""
+    return served_model(url, token, timeout) is not None
+
+
+ServerState = Literal["absent", "current", "stale"]
+
+
+def server_state(url: str, token: str | None, model: Path) -> ServerState:
+    """Is there a server at `url`, and does it serve `model` (the one trained from today's data)?"""
+    served = served_model(url, token)
+    if served is None:
+        return "absent"
+    return "current" if served == model_id(model) else "stale"
+
+
+# -- the server's life is tied to ours ---------------------------------------------------------------
+#: Run by the NLU environment's Python just before it becomes `rasa run`: asks Linux to SIGTERM
+#: the server the moment the process that started it dies, however it dies (`kill -9`
+#: included), so a server is never left behind holding 1.2 GB and its port. Done in a fresh
+#: single-threaded interpreter that then exec()s Rasa (the setting survives exec), rather than
+#: in a `preexec_fn`, which is unsafe in our multi-threaded process.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "try:\n"
+    "    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG\n"
+    "except (OSError, AttributeError):\n"
+    "    pass\n"
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit(0)  # the parent already died before the request took effect\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+
+
+def _pid_file(port: int) -> Path:
+    return VAR_DIR / "run" / f"rasa-{port}.pid"
+
+
+def stop_leftover(port: int, timeout: float = 15.0) -> bool:
+    """Stop a Rasa server an earlier `tend` process started on `port` and left behind (it wrote
+    a pid file when it started). Returns True when one was stopped. Nothing else is touched: a
+    pid is only signalled when its command line is that of a `rasa run` on this port."""
+    pid_file = _pid_file(port)
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (OSError, ValueError, IndexError):
+        pid_file.unlink(missing_ok=True)
         return False
+    words = [w.decode(errors="replace") for w in cmdline]
+    if not any("rasa" in w for w in words) or "run" not in words or str(port) not in words:
+        pid_file.unlink(missing_ok=True)
+        return False
+    log.warning("stopping a leftover NLU server (pid %d) that serves an old model", pid)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        if _is_zombie(pid):
+            break
+        time.sleep(0.1)
+    if Path(f"/proc/{pid}").exists() and not _is_zombie(pid):
+        os.kill(pid, signal.SIGKILL)
+    pid_file.unlink(missing_ok=True)
+    return True
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return True
 
 
 class NluServer:
@@ -207,7 +323,11 @@ class NluServer:
         token: str | None = None,
         model: Path | None = None,
         log_file: Path | None = None,
+        tied_to_parent: bool = True,
     ) -> None:
+        #: The server dies with the process that started it, even on `kill -9` (False only for a
+        #: caller that deliberately hands the server on).
+        self.tied_to_parent = tied_to_parent
         self.host = host
         self.port = port or free_port(host)
         self.token = token or load_or_create_token()
@@ -220,6 +340,8 @@ class NluServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> None:
+        """Start the server. Call it from a thread that lives as long as the server should (the
+        main thread): Linux ties the server's life to the thread that started it."""
         if not self.model.exists():
             raise NluSetupError(f"No NLU model at {self.model}. Run `tend nlu train` (or `make model`).")
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -230,11 +352,16 @@ class NluServer:
             "-m", str(self.model),
             "--log-file", str(self.log_file),
         ]
+        if self.tied_to_parent and sys.platform.startswith("linux"):
+            cmd = [sys.executable, "-c", _DIE_WITH_PARENT, str(os.getpid()), *cmd]
         with open(self.log_file, "ab") as sink:
             self._process = subprocess.Popen(
                 cmd, env=rasa_env(serving=True), cwd=PROJECT_ROOT, stdout=sink, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        pid_file = _pid_file(self.port)
+        pid_file.parent.mkdir(parents=True, exist_ok=True)
+        pid_file.write_text(f"{self._process.pid}\n")
 
     def wait_ready(self, timeout: float = 180.0) -> None:
         deadline = time.monotonic() + timeout
@@ -255,7 +382,10 @@ class NluServer:
 
     def stop(self, timeout: float = 15.0) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
+        if process is None:
+            return
+        _pid_file(self.port).unlink(missing_ok=True)
+        if process.poll() is not None:
             return
         process.terminate()
         try:

@@ -99,3 +99,31 @@ def test_broken_file_names_the_country_and_field(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ValueError, match=r"GB: services\.0\.hours"):
         load_directory(path)
+
+
+def test_likely_lines_group_countries_that_share_a_number() -> None:
+    text = compose_handoff("self_harm", None)
+    assert "US/CA" in text and "GB/IE" in text  # 988 and 116 123 each shown once
+    assert text.count("116 123") == 1
+
+
+@pytest.mark.parametrize("code", ["US", "CA", "GB", "IE", "AU", "NZ", "MX", "ES"])
+def test_every_country_has_a_line_for_something_swallowed(code: str) -> None:
+    line = DIRECTORY.get(code).poison_line()
+    assert line is not None and line.serves("medical")
+    assert line.contact().split(": ", 1)[1] in compose_handoff("medical", code)
+
+
+def test_medical_handoff_opens_with_the_emergency_number() -> None:
+    for code in ["US", "GB", "AU", None]:
+        first = compose_handoff("medical", code).splitlines()[0]
+        assert DIRECTORY.get(code if code else "US").emergency_number in first
+
+
+def test_likely_countries_must_exist(tmp_path: Path) -> None:
+    data = yaml.safe_load(RESOURCES_PATH.read_text())
+    data["likely"]["en"].append("ZZ")
+    path = tmp_path / "resources.yml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(ValueError, match="ZZ"):
+        load_directory(path)

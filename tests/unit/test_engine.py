@@ -508,3 +508,48 @@ async def test_crisis_in_reply_to_a_checkin_hands_off(onboarded: Chat) -> None:
     onboarded._remember([prompt(load_texts("en"))])
     await onboarded.say("honestly i want to end my life")
     assert onboarded.last[0].kind == "crisis"
+
+
+# ---------------------------------------------------------------- country unknown, medical first
+async def test_unknown_country_handoff_carries_likely_lines_and_country_buttons(conversation) -> None:
+    chat = Chat(conversation, UserRef(78, "en"))  # a bare "en": country unknown
+    await chat.say("i want to kill myself")
+    first = chat.last[0]
+    assert first.kind == "crisis"
+    for number in ("988", "116 123", "13 11 14", "findahelpline.com"):
+        assert number in first.text
+    assert {"US", "CA", "GB", "IE", "AU"} <= {data.split(":")[1] for data in chat.buttons.values()
+                                               if data.startswith("cr:")}
+    gb = next(label for label, data in chat.buttons.items() if data == "cr:GB")
+    await chat.tap(gb)
+    assert chat.last[0].kind == "crisis" and "Shout" in chat.text and "999" in chat.text
+    await chat.command("sos")  # no consent to store settings yet: the country is not remembered
+    assert any(d == "cr:GB" for d in chat.buttons.values())
+
+
+async def test_a_country_tapped_under_a_handoff_is_remembered_with_consent(conversation) -> None:
+    chat = Chat(conversation, UserRef(81, "en"))
+    await chat.command("start")
+    await chat.tap("I agree")
+    await chat.tap("Skip")  # no country given
+    await chat.say("i want to kill myself")
+    await chat.tap(next(label for label, data in chat.buttons.items() if data == "cr:AU"))
+    assert "Lifeline: call 13 11 14" in chat.text and "000" in chat.text
+    await chat.command("sos")
+    assert "Kids Helpline" in chat.text and not any(r.buttons for r in chat.last)
+
+
+async def test_medical_emergency_puts_the_emergency_number_in_the_first_line(conversation) -> None:
+    chat = Chat(conversation, UserRef(79, "en-US"))
+    await chat.say("my son isn't breathing")
+    first_line = chat.last[0].text.splitlines()[0]
+    assert "911" in first_line
+    assert "1-800-222-1222" in chat.last[0].text  # poison control for anything swallowed
+
+
+async def test_medical_emergency_with_country_unknown_lists_emergency_numbers_first(conversation) -> None:
+    chat = Chat(conversation, UserRef(80, "en"))
+    await chat.say("my son isn't breathing")
+    first_line = chat.last[0].text.splitlines()[0]
+    for number in ("911", "999", "000", "112"):
+        assert number in first_line
