@@ -35,6 +35,7 @@ class Labelled:
     label: str  # kind, category, intent or "check"
     length: str  # short | long
     source: str
+    dictated: bool = False  # written as phone voice-typing produces it (no punctuation)
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Outcome:
     action: str  # none | ask | handoff
     kind: str | None
     intent: str | None
+    seconds: float = 0.0  # how long understanding this one message took
 
 
 def _length(entry: dict[str, Any]) -> str:
@@ -60,7 +62,8 @@ def load_set(path: Path) -> list[Labelled]:
     for file in files:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
         for entry in data.get("risk") or []:
-            items.append(Labelled(entry["text"], "risk", entry["kind"], _length(entry), file.name))
+            items.append(Labelled(entry["text"], "risk", entry["kind"], _length(entry), file.name,
+                                  bool(entry.get("dictated"))))
         for entry in data.get("non_risk") or []:
             items.append(Labelled(entry["text"], "non_risk", entry.get("category", "other"), _length(entry),
                                   file.name))
@@ -70,6 +73,14 @@ def load_set(path: Path) -> list[Labelled]:
             text = entry["text"] if isinstance(entry, dict) else str(entry)
             items.append(Labelled(text, "check", "check", _length({"text": text}), file.name))
     return items
+
+
+def _percentile(values: Sequence[float], pct: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
 
 
 def _rate(hit: int, total: int) -> str:
@@ -91,6 +102,7 @@ class SetReport:
     route: dict[str, list[int]] = field(default_factory=dict)
     ordinary_alarm: list[int] = field(default_factory=lambda: [0, 0])
     check_asked: list[int] = field(default_factory=lambda: [0, 0])
+    timings: dict[str, list[float]] = field(default_factory=dict)  # slice -> ms per message
     misses: list[dict[str, str]] = field(default_factory=list)
     alarms: list[dict[str, str]] = field(default_factory=list)
 
@@ -127,6 +139,11 @@ class SetReport:
         for key in sorted(self.route):
             lines.append(f"| {key} | {_rate(*self.route[key])} |")
         lines.append(f"\nAlarms on ordinary messages: {_rate(*self.ordinary_alarm)}")
+        if self.timings:
+            lines += ["", "## Understanding time per message (one at a time, NLU included)", "",
+                      "| slice | messages | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
+            for key, values in sorted(self.timings.items()):
+                lines.append(f"| {key} | {len(values)} | {_percentile(values, 50):.1f} | {_percentile(values, 99):.1f} |")
         if self.check_asked[1]:
             lines.append(f"Ambiguous messages asked about: {_rate(*self.check_asked)}")
         return "\n".join(lines) + "\n"
@@ -148,6 +165,11 @@ def score(name: str, label: str, items: Sequence[Labelled], outcomes: Sequence[O
     for item, out in zip(items, outcomes, strict=True):
         keys = ["all", f"kind:{item.label}" if item.group == "risk" else f"category:{item.label}",
                 f"length:{item.length}"]
+        if item.dictated:
+            keys.append("length:long, dictated")
+        if item.group == "risk":
+            keys.append(f"kind:{item.label}, {item.length}")
+        report.timings.setdefault(f"length:{item.length}", []).append(out.seconds * 1000)
         alarm = out.action != "none"
         if item.group == "risk":
             bump(report.recall, keys, alarm)
@@ -177,18 +199,16 @@ def score(name: str, label: str, items: Sequence[Labelled], outcomes: Sequence[O
     return report
 
 
-async def evaluate(items: Sequence[Labelled], understand: Callable[[str], Awaitable[Any]],
-                   batch: int = 16) -> tuple[list[Outcome], float]:
-    """Run each message through `understand` (an `Understander.understand`), a batch at a time."""
-    import asyncio
-
+async def evaluate(items: Sequence[Labelled], understand: Callable[[str], Awaitable[Any]]
+                   ) -> tuple[list[Outcome], float]:
+    """Run each message through `understand` (an `Understander.understand`), one at a time, so the
+    time each message takes is the time a parent waits (no queueing behind the others)."""
     started = time.monotonic()
     outcomes: list[Outcome] = []
-    for start in range(0, len(items), batch):
-        chunk = items[start : start + batch]
-        results = await asyncio.gather(*(understand(i.text) for i in chunk))
-        for u in results:
-            outcomes.append(Outcome(u.safety.action, u.safety.kind, u.intent))
+    for item in items:
+        begun = time.perf_counter()
+        u = await understand(item.text)
+        outcomes.append(Outcome(u.safety.action, u.safety.kind, u.intent, time.perf_counter() - begun))
     return outcomes, time.monotonic() - started
 
 
