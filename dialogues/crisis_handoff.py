@@ -61,6 +61,11 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
                                   kind="facilitator"))
 
 
+def believe(turn: Turn) -> None:
+    """An explicit statement of safety is believed: no question, one line that /sos is there."""
+    turn.say(crisis_text("safety_believed", turn.user.language or "en"))
+
+
 def ask(turn: Turn, decision: SafetyDecision) -> None:
     """Layer 3: a direct, kind question. The emergency number is in it, so even no answer
     leaves the parent with somewhere to turn."""

@@ -171,6 +171,9 @@ class Engine:
         if safety.action == "ask":
             crisis_handoff.ask(turn, safety)
             return
+        if safety.reassured:
+            # Believed, not questioned: one line, then the parent is heard like anyone else.
+            crisis_handoff.believe(turn)
         if not event.text.strip():
             turn.say(turn.t("empty_message"))
             return

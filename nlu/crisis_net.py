@@ -1,8 +1,10 @@
 """Layer 1 of the safety stack: a deterministic net of risk expressions.
 
 It runs on every message before anything else and alone when Rasa is unreachable, so it must
-be fast, predictable and reviewable: the patterns live in `crisis_patterns.yml`, each with an
-example that the tests fire. The net reads sentence by sentence; figurative idioms are blanked
+be fast, predictable and reviewable: each language's patterns live in
+`nlu/patterns/<lang>/crisis.yml`, each with an example that the tests fire, beside the language's
+grammar (how sentences split, what negates, what reports the past) and its normal form, so the
+machinery here knows no language. The net reads sentence by sentence; figurative idioms are blanked
 out first ("this laundry is killing me"), then a negated or reported-past sentence downgrades a
 match to a gentle question, and a sentence about a film or the news without first-person risk
 drops it.
@@ -19,39 +21,23 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from nlu.text_normalise import normalise
+from nlu.text_normalise import Normaliser
 
 CrisisKind = Literal["self_harm", "harm_others", "unsafe_home", "medical", "child_at_risk"]
 Level = Literal["none", "check", "crisis"]
-PATTERNS_PATH = Path(__file__).with_name("crisis_patterns.yml")
+PATTERNS_DIR = Path(__file__).with_name("patterns")
 
-#: Most urgent, most specific first (see the header of crisis_patterns.yml).
+
+def patterns_path(language: str = "en") -> Path:
+    """A language's crisis patterns: `nlu/patterns/<lang>/crisis.yml`."""
+    return PATTERNS_DIR / language / "crisis.yml"
+
+
+PATTERNS_PATH = patterns_path("en")
+
+#: Most urgent, most specific first (see the header of the pattern files).
 PRIORITY: tuple[CrisisKind, ...] = ("medical", "child_at_risk", "harm_others", "self_harm", "unsafe_home")
 _LEVEL_RANK = {"none": 0, "check": 1, "crisis": 2}
-
-_SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|\s*\n+\s*|\s+(?:but|and then|although)\s+(?=i\b)")
-_NEGATION = re.compile(
-    r"\b(?:not|never|no|don't|didn't|wouldn't|won't|isn't|aren't|wasn't|nothing|without|no longer|"
-    r"nor|neither|hardly)\b(?:\s+\S+){0,3}\s*$"
-)
-_NEGATED_PHRASE = re.compile(
-    r"\b(?:i'm not|i am not|not feeling|i'd never|i would never|i'll never|i will never|never would i|"
-    r"no thoughts? of|no intention|not going to|not planning|i don't want to hurt|i'd never hurt)\b"
-)
-_PAST = re.compile(
-    r"\b(?:used to|years ago|months ago|long time ago|a while ago|when i was (?:younger|young|a teen|a teenager|"
-    r"at uni|in school|at school|pregnant|a kid|little)|back in (?:19|20)\d\d|in the past|as a teen(?:ager)?|"
-    r"in my (?:teens|twenties|twenties)|before (?:the kids|i had kids|my son was born|my daughter was born)|"
-    r"i'm (?:ok|okay|fine|better|safe) now|not anymore|but not now|no longer)\b"
-)
-_MEDIA = re.compile(
-    r"\b(?:film|movie|show|series|episode|tv|telly|netflix|documentary|book|novel|news|article|podcast|"
-    r"character|song|lyrics|play|game|video game|storyline|soap|headline|report(?:ed)?)\b"
-)
-_FIRST_PERSON_RISK = re.compile(
-    r"\b(?:i want to|i'm going to|i will|i've been|i keep|i feel like|made me (?:want|think)|i'm thinking)\b"
-)
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -77,9 +63,32 @@ class GuardSpec(_Strict):
     description: str | None = None
 
 
+class GrammarSpec(_Strict):
+    """How a language is read: where sentences split, what negates, what reports the past."""
+
+    sentences: str
+    negation: str
+    negated_phrase: str
+    inner_negation: str
+    past: str
+    media: str
+    first_person_risk: str
+
+
+class NormaliseSpec(_Strict):
+    words: dict[str, str] = Field(default_factory=dict)
+    rewrites: list[tuple[str, str]] = Field(default_factory=list)
+
+
 class PatternFile(_Strict):
+    grammar: GrammarSpec
+    normalise: NormaliseSpec = Field(default_factory=NormaliseSpec)
     macros: dict[str, str] = Field(default_factory=dict)
     guards: list[GuardSpec]
+    #: First-person statements of safety, or of a crisis that is over ("i'm not suicidal", "i got
+    #: help and i'm ok now"). They are believed: risk words the net softened (negated or past) in
+    #: such a message are dropped instead of asked about, and Rasa is not trusted on those sentences.
+    safety: list[GuardSpec] = Field(default_factory=list)
     patterns: list[PatternSpec] = Field(min_length=1)
 
     @field_validator("patterns")
@@ -93,15 +102,37 @@ class PatternFile(_Strict):
 
 
 @dataclass(frozen=True)
+class Segment:
+    """One sentence or clause of a message, in normal form, as the net read it."""
+
+    text: str
+    #: False when the net set this sentence aside (a figurative idiom, a media context, an explicit
+    #: statement of safety, or softened risk words in a message that states safety): a crisis
+    #: intent that Rasa finds here alone must not raise an alarm.
+    trusted: bool = True
+
+
+@dataclass(frozen=True)
 class NetVerdict:
     level: Level
     kind: CrisisKind | None
     pattern_id: str | None
     #: A figurative idiom or a media context was recognised (and set aside) in the message.
     guarded: bool = False
+    #: The parent stated they are safe (or that a past crisis is over), and the net believed it.
+    reassured: bool = False
+    segments: tuple[Segment, ...] = ()
 
 
 NONE = NetVerdict("none", None, None)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    level: Level
+    kind: CrisisKind
+    pattern_id: str
+    softened: bool  # negated or reported past
 
 
 @dataclass(frozen=True)
@@ -113,13 +144,20 @@ class _Compiled:
     negation_is_risk: bool = False
 
 
-_INNER_NEGATION = re.compile(r"\b(?:never|not|don't|do not|didn't|did not|no longer|wouldn't|won't)\b")
-
-
 class CrisisNet:
     def __init__(self, spec: PatternFile) -> None:
         self.spec = spec
+        grammar = spec.grammar
+        self.sentences = re.compile(grammar.sentences)
+        self.negation = re.compile(grammar.negation)
+        self.negated_phrase = re.compile(grammar.negated_phrase)
+        self.inner_negation = re.compile(grammar.inner_negation)
+        self.past = re.compile(grammar.past)
+        self.media = re.compile(grammar.media)
+        self.first_person_risk = re.compile(grammar.first_person_risk)
+        self.normalise = Normaliser(spec.normalise.words, spec.normalise.rewrites)
         self.guards = tuple(re.compile(g.regex) for g in spec.guards)
+        self.safety = tuple(re.compile(g.regex) for g in spec.safety)
         compiled = []
         for p in spec.patterns:
             sources = [p.regex] if isinstance(p.regex, str) else list(p.regex)
@@ -132,29 +170,11 @@ class CrisisNet:
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> CrisisNet:
-        path = path or PATTERNS_PATH
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        try:
-            spec = PatternFile.model_validate(raw)
-        except ValidationError as exc:
-            problems = []
-            for error in exc.errors():
-                loc = error["loc"]
-                where = ".".join(str(x) for x in loc)
-                if len(loc) >= 2 and loc[0] in ("patterns", "guards") and isinstance(loc[1], int):
-                    items = raw.get(loc[0]) or []
-                    if loc[1] < len(items) and isinstance(items[loc[1]], dict):
-                        where = f"{loc[0]}[{items[loc[1]].get('id', loc[1])}]." + ".".join(str(x) for x in loc[2:])
-                problems.append(f"{where}: {error['msg']}")
-            raise ValueError(f"{path.name}: " + "; ".join(problems)) from exc
-        for p in spec.patterns:
-            if p.format_macro and p.format_macro not in spec.macros:
-                raise ValueError(f"{path.name}: patterns[{p.id}].format_macro: unknown macro {p.format_macro}")
-            try:
-                cls._compile_check(p, spec.macros)
-            except re.error as exc:
-                raise ValueError(f"{path.name}: patterns[{p.id}].regex: {exc}") from exc
-        return cls(spec)
+        return cls(_read_spec(path or PATTERNS_PATH))
+
+    @classmethod
+    def for_language(cls, language: str) -> CrisisNet:
+        return cls(load_spec(language))
 
     @staticmethod
     def _compile_check(p: PatternSpec, macros: dict[str, str]) -> None:
@@ -168,12 +188,15 @@ class CrisisNet:
             sentence = guard.sub(" ~ ", sentence)
         return sentence
 
-    def _sentence_verdicts(self, sentence: str) -> tuple[list[tuple[Level, CrisisKind, str]], bool]:
+    def _sentence_verdicts(self, sentence: str) -> tuple[list[_Hit], bool, bool]:
+        """The hits in one sentence, whether a guard or media context applied, and whether the
+        sentence states safety."""
         cleaned = self._blank_guards(sentence)
-        found: list[tuple[Level, CrisisKind, str]] = []
-        media = bool(_MEDIA.search(cleaned)) and not _FIRST_PERSON_RISK.search(cleaned)
+        found: list[_Hit] = []
+        media = bool(self.media.search(cleaned)) and not self.first_person_risk.search(cleaned)
         guarded = media or cleaned != sentence
-        past = bool(_PAST.search(cleaned))
+        safe = any(s.search(cleaned) for s in self.safety)
+        past = bool(self.past.search(cleaned))
         for pattern in self.patterns:
             for regex in pattern.regexes:
                 match = regex.search(cleaned)
@@ -181,37 +204,80 @@ class CrisisNet:
                     continue
                 level: Level = pattern.level
                 before = re.split(r"[,:]", cleaned[: match.start()])[-1]  # the same clause only
-                negated = bool(_NEGATION.search(before)) or bool(_NEGATED_PHRASE.search(before)) or (
-                    not pattern.negation_is_risk and bool(_INNER_NEGATION.search(match.group(0))))
+                negated = bool(self.negation.search(before)) or bool(self.negated_phrase.search(before)) or (
+                    not pattern.negation_is_risk and bool(self.inner_negation.search(match.group(0))))
                 if media:
                     level = "none"
                 elif level == "crisis" and (negated or past):
                     level = "check"
                 if level != "none":
-                    found.append((level, pattern.kind, pattern.id))
+                    found.append(_Hit(level, pattern.kind, pattern.id, negated or past))
                 break
-        return found, guarded
+        return found, guarded, safe
+
+    def split(self, text: str) -> list[str]:
+        """The sentences and clauses of a message in normal form, as the net reads them."""
+        normal = self.normalise(text)
+        return [s.strip() for s in self.sentences.split(normal) if s and s.strip()] if normal else []
 
     def check(self, text: str) -> NetVerdict:
-        normal = normalise(text)
-        if not normal:
+        sentences = self.split(text)
+        if not sentences:
             return NONE
-        hits: list[tuple[Level, CrisisKind, str]] = []
+        read = [(sentence, *self._sentence_verdicts(sentence)) for sentence in sentences]
+        reassured = any(safe for _, _, _, safe in read)
+        hits: list[_Hit] = []
+        segments: list[Segment] = []
         guarded = False
-        for sentence in _SENTENCES.split(normal):
-            if sentence and sentence.strip():
-                found, sentence_guarded = self._sentence_verdicts(sentence.strip())
-                hits.extend(found)
-                guarded = guarded or sentence_guarded
+        for sentence, found, sentence_guarded, safe in read:
+            # A parent who says they are safe is believed: what the net softened is not asked about.
+            kept = [h for h in found if not (reassured and h.softened)]
+            hits.extend(kept)
+            guarded = guarded or sentence_guarded
+            segments.append(Segment(sentence, trusted=not (sentence_guarded or safe or len(kept) < len(found))))
         if not hits:
-            return NetVerdict("none", None, None, guarded)
-        top = max(_LEVEL_RANK[level] for level, _, _ in hits)
-        best = [h for h in hits if _LEVEL_RANK[h[0]] == top]
-        best.sort(key=lambda h: PRIORITY.index(h[1]))
-        level, kind, pattern_id = best[0]
-        return NetVerdict(level, kind, pattern_id, guarded)
+            return NetVerdict("none", None, None, guarded, reassured, tuple(segments))
+        top = max(_LEVEL_RANK[h.level] for h in hits)
+        best = [h for h in hits if _LEVEL_RANK[h.level] == top]
+        best.sort(key=lambda h: PRIORITY.index(h.kind))
+        return NetVerdict(best[0].level, best[0].kind, best[0].pattern_id, guarded, False, tuple(segments))
 
 
-@lru_cache(maxsize=1)
-def default_net() -> CrisisNet:
-    return CrisisNet.from_file()
+def _read_spec(path: Path) -> PatternFile:
+    """A pattern file, validated, with errors that name the pattern at fault."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        spec = PatternFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = error["loc"]
+            where = ".".join(str(x) for x in loc)
+            if len(loc) >= 2 and loc[0] in ("patterns", "guards", "safety") and isinstance(loc[1], int):
+                items = raw.get(loc[0]) or []
+                if loc[1] < len(items) and isinstance(items[loc[1]], dict):
+                    where = f"{loc[0]}[{items[loc[1]].get('id', loc[1])}]." + ".".join(str(x) for x in loc[2:])
+            problems.append(f"{where}: {error['msg']}")
+        raise ValueError(f"{path.name}: " + "; ".join(problems)) from exc
+    for p in spec.patterns:
+        if p.format_macro and p.format_macro not in spec.macros:
+            raise ValueError(f"{path.name}: patterns[{p.id}].format_macro: unknown macro {p.format_macro}")
+        try:
+            CrisisNet._compile_check(p, spec.macros)
+        except re.error as exc:
+            raise ValueError(f"{path.name}: patterns[{p.id}].regex: {exc}") from exc
+    return spec
+
+
+@lru_cache(maxsize=8)
+def load_spec(language: str = "en") -> PatternFile:
+    path = patterns_path(language)
+    if not path.is_file():
+        raise ValueError(f"no crisis patterns for language {language!r} (expected {path})")
+    return _read_spec(path)
+
+
+@lru_cache(maxsize=8)
+def default_net(language: str = "en") -> CrisisNet:
+    """The net for one language, read once."""
+    return CrisisNet.for_language(language)

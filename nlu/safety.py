@@ -51,6 +51,9 @@ class SafetyDecision:
     kind: CrisisKind | None = None
     layer: Layer | None = None
     rule: str | None = None  # the net's pattern id or the Rasa intent; never message text
+    #: No risk, and the parent said explicitly that they are safe (or a past crisis is over): the
+    #: coach believes it, asks nothing, and says in one line that /sos is there.
+    reassured: bool = False
 
     @property
     def crisis(self) -> bool:
@@ -91,12 +94,15 @@ def decide(
     if verdict.level == "crisis":
         return SafetyDecision("handoff", verdict.kind, "net", verdict.pattern_id)
     from_nlu = nlu_signal(result, policy) if result is not None else NO_RISK
-    if verdict.level == "none" and verdict.guarded and policy.trust_net_guards:
-        return NO_RISK
+    set_aside = bool(verdict.segments) and not any(s.trusted for s in verdict.segments)
+    if verdict.level == "none" and policy.trust_net_guards and (set_aside or (verdict.guarded and not verdict.segments)):
+        from_nlu = NO_RISK
     if verdict.level == "check":
         if from_nlu.action == "handoff":
             return from_nlu
         return SafetyDecision("ask", verdict.kind, "net", verdict.pattern_id)
+    if from_nlu.action == "none" and verdict.reassured:
+        return SafetyDecision("none", reassured=True, rule="safety_statement")
     return from_nlu
 
 

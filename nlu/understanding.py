@@ -41,22 +41,59 @@ class Understanding:
 
 #: Rasa sees at most this many characters per request; longer messages are read in windows.
 WINDOW = 1500
-#: At most this many extra windows are parsed to look for a crisis intent in a long message.
-MAX_EXTRA_WINDOWS = 6
+MAX_WINDOWS = 7
+#: A sentence longer than this many words (dictated text has no full stops) is also read in
+#: overlapping word windows, so one risky clause is never drowned by the words around it.
+CLAUSE_WORDS = 24
+WINDOW_WORDS = 14
+WINDOW_STRIDE = 7
+#: At most this many pieces of one message are parsed for safety besides the whole message.
+MAX_PIECES = 16
 
 
 def _windows(text: str) -> list[str]:
+    """The whole message as Rasa can take it (the first window gives the conversational intent)."""
     if len(text) <= WINDOW:
         return [text]
     step = WINDOW - 200  # overlap so a sentence on a boundary is seen whole once
-    starts = range(0, len(text), step)
-    return [text[s : s + WINDOW] for s in starts][: 1 + MAX_EXTRA_WINDOWS]
+    return [text[s : s + WINDOW] for s in range(0, len(text), step)][:MAX_WINDOWS]
+
+
+def pieces(verdict: NetVerdict) -> list[str]:
+    """The sentences (and word windows of run-on sentences) Rasa reads for risk on their own.
+
+    Only sentences the net trusts: a sentence it set aside (an idiom, a film, an explicit statement
+    of safety) cannot raise an alarm through Rasa alone. A one-sentence message needs no pieces.
+    """
+    trusted = [s.text for s in verdict.segments if s.trusted]
+    if len(verdict.segments) == 1 and trusted and len(trusted[0].split()) <= CLAUSE_WORDS:
+        return []
+    out: list[str] = []
+    for sentence in trusted:
+        words = sentence.split()
+        if len(words) <= CLAUSE_WORDS:
+            out.append(sentence)
+            continue
+        for start in range(0, max(1, len(words) - WINDOW_WORDS + WINDOW_STRIDE), WINDOW_STRIDE):
+            out.append(" ".join(words[start : start + WINDOW_WORDS]))
+    seen: set[str] = set()
+    unique = [p for p in out if not (p in seen or seen.add(p))]
+    if len(unique) > MAX_PIECES:  # keep an even spread over the message rather than its start
+        step = len(unique) / MAX_PIECES
+        unique = [unique[int(i * step)] for i in range(MAX_PIECES)]
+    return unique
+
+
+def crisis_confidence(result: NluResult) -> float:
+    return max((s.confidence for s in result.ranking if s.name in CRISIS_INTENTS), default=0.0)
 
 
 class Understander:
-    def __init__(self, parser: Parser | None, stack: SafetyStack | None = None) -> None:
+    def __init__(self, parser: Parser | None, stack: SafetyStack | None = None, *, by_piece: bool = True) -> None:
         self.parser = parser
         self.stack = stack or SafetyStack()
+        #: Read each sentence (and clause window) for risk as well as the whole message.
+        self.by_piece = by_piece
 
     async def understand(self, text: str) -> Understanding:
         verdict = self.stack.screen(text)
@@ -64,18 +101,20 @@ class Understander:
             error = None if not text.strip() else "unavailable"
             return Understanding(None, self.stack.decide(verdict, None), verdict, error)
         windows = _windows(text)
+        extra = pieces(verdict) if self.by_piece else []
         try:
-            results = await asyncio.gather(*(self.parser.parse(w) for w in windows))
+            results = await asyncio.gather(*(self.parser.parse(t) for t in [*windows, *extra]))
         except NluUnavailable:
             return Understanding(None, self.stack.decide(verdict, None), verdict, "unavailable")
         except NluError:
             return Understanding(None, self.stack.decide(verdict, None), verdict, "bad_response")
         result = results[0]
-        # In a long message the risk may sit anywhere: let the window where a crisis intent is
-        # strongest speak for safety, while the first window still gives the conversational intent.
-        safety_result = max(
-            results,
-            key=lambda r: max((s.confidence for s in r.ranking if s.name in CRISIS_INTENTS), default=0.0),
-        )
+        # The risk may sit anywhere in a long message: the piece where a crisis intent is strongest
+        # speaks for safety, while the whole message gives the conversational intent. The whole
+        # message speaks for safety too unless the net set part of it aside.
+        whole_trusted = all(s.trusted for s in verdict.segments) or not verdict.segments
+        candidates = [*(results[: len(windows)] if whole_trusted else []), *results[len(windows) :]]
+        # With nothing trusted left, the whole message goes to the decision, which sets it aside.
+        safety_result = max(candidates, key=crisis_confidence) if candidates else result
         decision = self.stack.decide(verdict, safety_result)
         return Understanding(result, decision, verdict)

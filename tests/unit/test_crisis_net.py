@@ -108,12 +108,47 @@ def test_does_not_trigger(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["I used to feel suicidal years ago, I'm ok now", "i'm not suicidal, just so tired",
-     "back in 2015 i tried to kill myself", "i can't go on like this", "what's the point of any of it"],
+    ["back in 2015 i tried to kill myself", "i can't go on like this", "what's the point of any of it",
+     "he used to hit me", "i don't think i'm suicidal?? i just can't go on like this"],
 )
 def test_negation_past_and_hopelessness_ask_gently(text: str) -> None:
+    """Softened risk with no statement that it is over, or real ambiguity: the safety question."""
     verdict = NET.check(text)
-    assert verdict.level == "check" and verdict.kind is not None
+    assert verdict.level == "check" and verdict.kind is not None and not verdict.reassured
+
+
+SAFETY_EXAMPLES = [(g["id"], ex) for g in SPEC["safety"] for ex in g["examples"]]
+
+
+@pytest.mark.parametrize(("safety_id", "text"), SAFETY_EXAMPLES)
+def test_every_safety_statement_example_is_believed(safety_id: str, text: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassured, (safety_id, verdict)
+    assert not any(s.trusted for s in verdict.segments), "Rasa must not be trusted on a safety statement"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I used to feel suicidal years ago, I'm ok now", "im not suicidal, just so tired",
+     "No thoughts of harming myself or anyone. Just lonely tonight.",
+     "three years ago i took an overdose. i got help and we're doing ok now",
+     "i would never ever hurt my son, i just needed to say how angry i am"],
+)
+def test_explicit_safety_and_past_crisis_over_are_believed(text: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassured, verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("i'm not suicidal but i've been saving my pills", "self_harm"),
+     ("Not suicidal. I have a rope in the garage for tonight though", "self_harm"),
+     ("i got help years ago. now i want to kill myself again", "self_harm"),
+     ("i'm safe but he said he'd kill us all if we leave", "unsafe_home")],
+)
+def test_a_safety_statement_does_not_hide_risk_told_plainly(text: str, kind: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "crisis" and verdict.kind == kind, verdict
 
 
 def test_risk_buried_in_a_long_message_is_found() -> None:

@@ -429,6 +429,20 @@ async def test_safety_question_no_resumes_practice(onboarded: Chat) -> None:
     assert "relieved" in onboarded.text and "pick up where we left off" in onboarded.text
 
 
+async def test_explicit_safety_is_believed_without_a_question(onboarded: Chat) -> None:
+    await onboarded.say("i'm not suicidal, just exhausted")
+    assert not {"Yes", "No", "Not sure"} & set(onboarded.buttons)
+    assert all(r.kind != "crisis" for r in onboarded.last)
+    assert "/sos" in onboarded.last[0].text  # one line that help is there
+    assert len(onboarded.last) > 1  # and then the parent is heard like anyone else
+
+
+async def test_a_past_crisis_that_is_over_gets_no_question(onboarded: Chat) -> None:
+    await onboarded.say("two years ago i tried to end my life. i got help and i'm ok now, just exhausted")
+    assert not {"Yes", "No", "Not sure"} & set(onboarded.buttons)
+    assert all(r.kind != "crisis" for r in onboarded.last)
+
+
 @pytest.mark.parametrize("answer", ["Yes", "Not sure"])
 async def test_safety_question_yes_or_unsure_hands_off(onboarded: Chat, answer: str) -> None:
     await onboarded.say("what's the point of anything")

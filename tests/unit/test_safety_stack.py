@@ -87,3 +87,72 @@ async def test_empty_text_needs_no_nlu(text: str) -> None:
     nlu = WindowNlu()
     understanding = await Understander(nlu).understand(text)
     assert nlu.windows == [] and not understanding.safety.crisis
+
+
+class SentenceNlu:
+    """Says crisis for any text holding `risky`, with the given confidence; records what it read."""
+
+    def __init__(self, risky: str, confidence: float = 0.9) -> None:
+        self.risky, self.confidence, self.read = risky, confidence, []
+
+    async def parse(self, text: str) -> NluResult:
+        self.read.append(text)
+        if self.risky in text.lower():
+            return result(("crisis_self_harm", self.confidence), ("sadness", 1 - self.confidence))
+        return result(("worry", 0.9), ("crisis_self_harm", 0.05))
+
+
+async def test_one_risky_sentence_in_a_practical_message_is_read_on_its_own() -> None:
+    """Rasa dilutes one sentence in a long message; the sentence read alone speaks for safety."""
+
+    class Diluting(SentenceNlu):
+        async def parse(self, text: str) -> NluResult:
+            self.read.append(text)
+            share = len(self.risky) / max(len(text), 1)  # the longer the message, the weaker the signal
+            if self.risky in text.lower():
+                return result(("crisis_self_harm", min(0.95, 0.3 + share)), ("worry", 0.2))
+            return result(("worry", 0.9), ("crisis_self_harm", 0.05))
+
+    nlu = Diluting("nobody would miss me")
+    text = ("The OT finally rang back about the wheelchair. School want another meeting on Tuesday. "
+            "Honestly nobody would miss me. Anyway does anyone know if the blue badge form needs a photo?")
+    understanding = await Understander(nlu, stack=None).understand(text)
+    assert len(nlu.read) == 1 + 4  # the whole message for the conversation, and each sentence
+    assert understanding.safety.crisis and understanding.safety.layer == "nlu"
+    whole_only = await Understander(Diluting("nobody would miss me"), by_piece=False).understand(text)
+    assert not whole_only.safety.crisis  # the same message read whole: what went wrong before
+
+
+async def test_dictated_run_on_text_is_read_in_word_windows() -> None:
+    nlu = SentenceNlu("nobody would miss me")
+    text = ("so i rang the insurance about the pump again and they said the form was wrong so i have to "
+            "go back to the clinic on monday and get it signed and honestly nobody would miss me and "
+            "then the school rang about the trip and i said i would sort it out by friday")
+    understanding = await Understander(nlu).understand(text)
+    windows = nlu.read[1:]
+    assert windows and all(len(w.split()) <= 14 for w in windows)
+    assert understanding.safety.crisis
+
+
+async def test_rasa_is_not_trusted_on_an_explicit_safety_statement() -> None:
+    nlu = SentenceNlu("suicidal", 0.95)
+    understanding = await Understander(nlu).understand("I'm not suicidal, just exhausted")
+    assert understanding.safety.action == "none" and understanding.safety.reassured
+
+
+async def test_a_safety_statement_does_not_silence_another_sentence() -> None:
+    nlu = SentenceNlu("the bridge", 0.95)
+    understanding = await Understander(nlu).understand(
+        "I'm not suicidal, I promise. But I keep thinking about the bridge by the hospital.")
+    assert understanding.safety.crisis and understanding.safety.layer == "nlu"
+    assert not understanding.safety.reassured
+
+
+async def test_an_idiom_sentence_is_set_aside_but_the_rest_is_read() -> None:
+    nlu = SentenceNlu("killing", 0.95)
+    calm = await Understander(nlu).understand("This paperwork is killing me. Anyway.")
+    assert not calm.safety.crisis
+    nlu = SentenceNlu("bridge", 0.95)
+    risky = await Understander(nlu).understand(
+        "This paperwork is killing me. I keep thinking about the bridge by the hospital.")
+    assert risky.safety.crisis and risky.safety.layer == "nlu"
