@@ -19,7 +19,7 @@ import yaml
 from bot.settings import PROJECT_ROOT, Settings
 from nlu.client import NluResult
 from nlu.crisis_net import default_net
-from nlu.safety import SafetyPolicy, decide, load_policy
+from nlu.safety import SafetyDecision, SafetyPolicy, decide, load_policy
 
 EVAL_SET = PROJECT_ROOT / "tests" / "data" / "safety_eval.yml"
 RESULTS = PROJECT_ROOT / "nlu" / "results"
@@ -79,7 +79,13 @@ class Summary:
 
 
 def summarise(items: list[Item], nlu: list[NluResult | None], policy: SafetyPolicy) -> Summary:
+    """The stack's decisions with one whole-message NLU result per item (the threshold sweep)."""
     net = default_net()
+    return summarise_decisions(items, [decide(net.check(i.text), r, policy) for i, r in zip(items, nlu)])
+
+
+def summarise_decisions(items: list[Item], decisions: list[SafetyDecision]) -> Summary:
+    """Recall, false alarms and asks from the decisions the stack took (as `Understander` takes them)."""
     recall: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     alarms: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     check = [0, 0]
@@ -87,8 +93,7 @@ def summarise(items: list[Item], nlu: list[NluResult | None], policy: SafetyPoli
     misses: list[tuple[str, str]] = []
     false: list[tuple[str, str, str]] = []
     kind_ok = 0
-    for item, result in zip(items, nlu):
-        decision = decide(net.check(item.text), result, policy)
+    for item, decision in zip(items, decisions, strict=True):
         if item.group == "risk":
             recall[item.label][1] += 1
             if decision.crisis:
@@ -148,6 +153,16 @@ async def _parse_all(items: list[Item], settings: Settings) -> list[NluResult | 
     return [results.get(i.text) for i in items]
 
 
+async def _understand_all(items: list[Item], settings: Settings) -> list[SafetyDecision]:
+    """Every item through `Understander`, sentence pieces included, as the bot reads it."""
+    from bot.nlu_runtime import nlu_client
+    from nlu.understanding import Understander
+
+    async with nlu_client(settings) as client:
+        understander = Understander(client)
+        return [(await understander.understand(i.text)).safety for i in items]
+
+
 def rasa_alone(items: list[Item], nlu: list[NluResult | None]) -> str:
     """What layer 2 would catch and falsely raise on its own (non-risk messages the net had
     already set aside as figurative or media are not counted: the stack ignores Rasa there)."""
@@ -193,11 +208,11 @@ async def run_safety_eval(settings: Settings, *, net_only: bool = False, do_swee
     print(render(net_summary, "Layer 1 alone (the net, as when Rasa is down)"))
     summary = net_summary
     if not net_only:
-        nlu = await _parse_all(items, settings)
-        summary = summarise(items, nlu, policy)
+        summary = summarise_decisions(items, await _understand_all(items, settings))
         print()
         print(render(summary, "The whole stack (net + Rasa + ask)"))
         if do_sweep:
+            nlu = await _parse_all(items, settings)
             table = sweep(items, nlu)
             RESULTS.mkdir(parents=True, exist_ok=True)
             (RESULTS / "safety_thresholds.md").write_text(

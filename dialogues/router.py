@@ -151,5 +151,8 @@ async def route(turn: Turn, result: NluResult | None) -> None:
         turn.say(turn.t("ask_help"))
     elif intent in ("set_checkin", "stop_checkins"):
         await checkin_settings.on_intent(turn, intent, result)
+    elif intent == "inform":
+        # Practical news with no feeling named: ask what it is most about rather than guess.
+        _clarify(turn, result)
     else:
         turn.say(turn.t("out_of_scope"))

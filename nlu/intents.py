@@ -23,7 +23,7 @@ DISTRESS_INTENTS: Final[frozenset[str]] = frozenset(
 ALL_INTENTS: Final[frozenset[str]] = frozenset(
     {
         "greet", "goodbye", "thanks", "affirm", "deny", "ask_help", "request_practice",
-        "positive", "set_checkin", "stop_checkins", "out_of_scope",
+        "positive", "set_checkin", "stop_checkins", "out_of_scope", "inform",
         *DISTRESS_INTENTS,
         *CRISIS_INTENTS,
     }

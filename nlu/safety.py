@@ -9,6 +9,7 @@ the answer is to ask the parent directly (layer 3), never to guess "no".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,6 +39,19 @@ class SafetyPolicy(BaseModel):
     #: When the net recognised a figurative idiom or a media context and found no risk, Rasa's
     #: crisis intents are not trusted alone (they react to "die"/"kill" words the net set aside).
     trust_net_guards: bool = True
+    #: A sentence read on its own (a piece of a longer message) has less context than the whole
+    #: message, so its crisis intents may need more confidence. Default: as for whole messages.
+    piece_handoff_confidence: float | None = Field(default=None, ge=0, le=1.01)
+    piece_ask_confidence: float | None = Field(default=None, ge=0, le=1.01)
+
+    def for_pieces(self) -> SafetyPolicy:
+        return self.model_copy(update={
+            "handoff_confidence": self.piece_handoff_confidence if self.piece_handoff_confidence is not None
+            else self.handoff_confidence,
+            "ask_confidence": self.piece_ask_confidence if self.piece_ask_confidence is not None
+            else self.ask_confidence,
+            "ask_max_rank": 1,
+        })
 
 
 @lru_cache(maxsize=4)
@@ -83,17 +97,30 @@ def nlu_signal(result: NluResult, policy: SafetyPolicy) -> SafetyDecision:
     return NO_RISK
 
 
+_STRENGTH = {"none": 0, "ask": 1, "handoff": 2}
+
+
 def decide(
     verdict: NetVerdict,
     result: NluResult | None,
     policy: SafetyPolicy | None = None,
+    pieces: Sequence[NluResult] = (),
 ) -> SafetyDecision:
     """Combine the layers. The net's handoff always stands; a net "check" becomes a handoff
-    only when Rasa independently and confidently agrees, and otherwise stays a question."""
+    only when Rasa independently and confidently agrees, and otherwise stays a question.
+
+    `result` is Rasa on the whole message; `pieces` are Rasa on the sentences the net trusted,
+    judged by the policy's piece thresholds. The strongest signal of all speaks for Rasa."""
     policy = policy or load_policy()
     if verdict.level == "crisis":
         return SafetyDecision("handoff", verdict.kind, "net", verdict.pattern_id)
     from_nlu = nlu_signal(result, policy) if result is not None else NO_RISK
+    if pieces:
+        piece_policy = policy.for_pieces()
+        for piece in pieces:
+            signal = nlu_signal(piece, piece_policy)
+            if _STRENGTH[signal.action] > _STRENGTH[from_nlu.action]:
+                from_nlu = signal
     set_aside = bool(verdict.segments) and not any(s.trusted for s in verdict.segments)
     if verdict.level == "none" and policy.trust_net_guards and (set_aside or (verdict.guarded and not verdict.segments)):
         from_nlu = NO_RISK
@@ -116,5 +143,6 @@ class SafetyStack:
     def screen(self, text: str) -> NetVerdict:
         return self.net.check(text)
 
-    def decide(self, verdict: NetVerdict, result: NluResult | None) -> SafetyDecision:
-        return decide(verdict, result, self.policy)
+    def decide(self, verdict: NetVerdict, result: NluResult | None,
+               pieces: Sequence[NluResult] = ()) -> SafetyDecision:
+        return decide(verdict, result, self.policy, pieces)

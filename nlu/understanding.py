@@ -13,7 +13,7 @@ from typing import Protocol
 
 from nlu.client import NluError, NluResult, NluUnavailable
 from nlu.crisis_net import NetVerdict
-from nlu.intents import CRISIS_INTENTS
+from nlu.intents import ALL_INTENTS, CRISIS_INTENTS
 from nlu.safety import SafetyDecision, SafetyStack
 
 
@@ -84,6 +84,21 @@ def pieces(verdict: NetVerdict) -> list[str]:
     return unique
 
 
+#: A piece speaks for the conversation only when the whole message reads as practical news and the
+#: piece names a feeling or a request this surely.
+PIECE_INTENT_CONFIDENCE = 0.8
+_CONVERSATIONAL = frozenset(ALL_INTENTS - CRISIS_INTENTS - {"inform"})
+
+
+def conversational(whole: NluResult, piece_results: list[NluResult]) -> NluResult:
+    """The result the conversation follows: the whole message, unless it reads as neutral practical
+    news ("inform") while one sentence clearly says how the parent feels or what they want."""
+    if whole.intent != "inform":
+        return whole
+    named = [r for r in piece_results if r.intent in _CONVERSATIONAL and r.confidence >= PIECE_INTENT_CONFIDENCE]
+    return max(named, key=lambda r: r.confidence) if named else whole
+
+
 def crisis_confidence(result: NluResult) -> float:
     return max((s.confidence for s in result.ranking if s.name in CRISIS_INTENTS), default=0.0)
 
@@ -108,13 +123,13 @@ class Understander:
             return Understanding(None, self.stack.decide(verdict, None), verdict, "unavailable")
         except NluError:
             return Understanding(None, self.stack.decide(verdict, None), verdict, "bad_response")
-        result = results[0]
-        # The risk may sit anywhere in a long message: the piece where a crisis intent is strongest
-        # speaks for safety, while the whole message gives the conversational intent. The whole
-        # message speaks for safety too unless the net set part of it aside.
+        result = conversational(results[0], list(results[len(windows) :]))
+        # The risk may sit anywhere in a long message: each trusted sentence is judged on its own as
+        # well as the whole message, which speaks for safety unless the net set part of it aside.
         whole_trusted = all(s.trusted for s in verdict.segments) or not verdict.segments
-        candidates = [*(results[: len(windows)] if whole_trusted else []), *results[len(windows) :]]
-        # With nothing trusted left, the whole message goes to the decision, which sets it aside.
-        safety_result = max(candidates, key=crisis_confidence) if candidates else result
-        decision = self.stack.decide(verdict, safety_result)
+        whole = max(results[: len(windows)], key=crisis_confidence)
+        if extra:
+            decision = self.stack.decide(verdict, whole if whole_trusted else None, results[len(windows) :])
+        else:  # one sentence: the whole message is the piece; the decision sets it aside if untrusted
+            decision = self.stack.decide(verdict, whole)
         return Understanding(result, decision, verdict)
