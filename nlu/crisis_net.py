@@ -38,6 +38,8 @@ PATTERNS_PATH = patterns_path("en")
 #: Most urgent, most specific first (see the header of the pattern files).
 PRIORITY: tuple[CrisisKind, ...] = ("medical", "child_at_risk", "harm_others", "self_harm", "unsafe_home")
 _LEVEL_RANK = {"none": 0, "check": 1, "crisis": 2}
+#: A sentence this short that reports the past ("that was 2019.") dates the sentence before it.
+SHORT_DATING_WORDS = 6
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -73,6 +75,9 @@ class GrammarSpec(_Strict):
     past: str
     media: str
     first_person_risk: str
+    #: Death and danger talked about as part of the illness (hospice, resuscitation plans, grief, a
+    #: risky operation explained): Rasa alone may then ask, never hand off.
+    illness_context: str | None = None
 
 
 class NormaliseSpec(_Strict):
@@ -106,9 +111,8 @@ class Segment:
     """One sentence or clause of a message, in normal form, as the net read it."""
 
     text: str
-    #: False when the net set this sentence aside (a figurative idiom, a media context, an explicit
-    #: statement of safety, or softened risk words in a message that states safety): a crisis
-    #: intent that Rasa finds here alone must not raise an alarm.
+    #: False when the net set this sentence aside (a figurative idiom, a media context) or the
+    #: message states safety: a crisis intent that Rasa finds here alone must not raise an alarm.
     trusted: bool = True
 
 
@@ -122,6 +126,8 @@ class NetVerdict:
     #: The parent stated they are safe (or that a past crisis is over), and the net believed it.
     reassured: bool = False
     segments: tuple[Segment, ...] = ()
+    #: The message talks about death or danger as part of the child's illness (see the grammar).
+    illness_context: bool = False
 
 
 NONE = NetVerdict("none", None, None)
@@ -155,6 +161,7 @@ class CrisisNet:
         self.past = re.compile(grammar.past)
         self.media = re.compile(grammar.media)
         self.first_person_risk = re.compile(grammar.first_person_risk)
+        self.illness_context = re.compile(grammar.illness_context) if grammar.illness_context else None
         self.normalise = Normaliser(spec.normalise.words, spec.normalise.rewrites)
         self.guards = tuple(re.compile(g.regex) for g in spec.guards)
         self.safety = tuple(re.compile(g.regex) for g in spec.safety)
@@ -188,9 +195,9 @@ class CrisisNet:
             sentence = guard.sub(" ~ ", sentence)
         return sentence
 
-    def _sentence_verdicts(self, sentence: str) -> tuple[list[_Hit], bool, bool]:
-        """The hits in one sentence, whether a guard or media context applied, and whether the
-        sentence states safety."""
+    def _sentence_verdicts(self, sentence: str) -> tuple[list[_Hit], bool, bool, bool]:
+        """The hits in one sentence, whether a guard or media context applied, whether the
+        sentence states safety, and whether it reports the past."""
         cleaned = self._blank_guards(sentence)
         found: list[_Hit] = []
         media = bool(self.media.search(cleaned)) and not self.first_person_risk.search(cleaned)
@@ -213,7 +220,7 @@ class CrisisNet:
                 if level != "none":
                     found.append(_Hit(level, pattern.kind, pattern.id, negated or past))
                 break
-        return found, guarded, safe
+        return found, guarded, safe, past
 
     def split(self, text: str) -> list[str]:
         """The sentences and clauses of a message in normal form, as the net reads them."""
@@ -225,22 +232,35 @@ class CrisisNet:
         if not sentences:
             return NONE
         read = [(sentence, *self._sentence_verdicts(sentence)) for sentence in sentences]
-        reassured = any(safe for _, _, _, safe in read)
+        # "...and tried to take my life. That was 2019." A short sentence that only dates what came
+        # before reports the sentence before it as past too.
+        for i in range(1, len(read)):
+            sentence, found, guarded_here, safe, past = read[i]
+            if past and not found and len(sentence.split()) <= SHORT_DATING_WORDS:
+                before = read[i - 1]
+                softened = [_Hit(h.level if h.level == "check" else "check", h.kind, h.pattern_id, True)
+                            for h in before[1]]
+                read[i - 1] = (before[0], softened, before[2], before[3], True)
+        reassured = any(safe for _, _, _, safe, _ in read)
         hits: list[_Hit] = []
         segments: list[Segment] = []
         guarded = False
-        for sentence, found, sentence_guarded, safe in read:
+        for sentence, found, sentence_guarded, safe, past in read:
             # A parent who says they are safe is believed: what the net softened is not asked about.
             kept = [h for h in found if not (reassured and h.softened)]
             hits.extend(kept)
             guarded = guarded or sentence_guarded
-            segments.append(Segment(sentence, trusted=not (sentence_guarded or safe or len(kept) < len(found))))
+            # In a message that states safety, Rasa alone is not trusted on the statement itself nor
+            # on what it covers (softened risk words, sentences reported as past).
+            covered = safe or (reassured and (past or len(kept) < len(found)))
+            segments.append(Segment(sentence, trusted=not (sentence_guarded or covered)))
+        illness = bool(self.illness_context and any(self.illness_context.search(s) for s in sentences))
         if not hits:
-            return NetVerdict("none", None, None, guarded, reassured, tuple(segments))
+            return NetVerdict("none", None, None, guarded, reassured, tuple(segments), illness)
         top = max(_LEVEL_RANK[h.level] for h in hits)
         best = [h for h in hits if _LEVEL_RANK[h.level] == top]
         best.sort(key=lambda h: PRIORITY.index(h.kind))
-        return NetVerdict(best[0].level, best[0].kind, best[0].pattern_id, guarded, False, tuple(segments))
+        return NetVerdict(best[0].level, best[0].kind, best[0].pattern_id, guarded, False, tuple(segments), illness)
 
 
 def _read_spec(path: Path) -> PatternFile:

@@ -128,7 +128,15 @@ def decide(
         if from_nlu.action == "handoff":
             return from_nlu
         return SafetyDecision("ask", verdict.kind, "net", verdict.pattern_id)
-    if from_nlu.action == "none" and verdict.reassured:
+    if verdict.illness_context and from_nlu.action == "handoff" and verdict.level == "none":
+        # Death talked about as part of the illness: a grieving or frightened parent is asked
+        # gently, not handed a crisis line, on Rasa's word alone.
+        from_nlu = SafetyDecision("ask", from_nlu.kind, "nlu", from_nlu.rule)
+    if verdict.reassured:
+        # Believed: Rasa alone can no longer hand off, and asks only when it is sure enough to
+        # have handed off otherwise ("i'm not suicidal. but i keep thinking about the bridge").
+        if from_nlu.action == "handoff":
+            return SafetyDecision("ask", from_nlu.kind, "nlu", from_nlu.rule)
         return SafetyDecision("none", reassured=True, rule="safety_statement")
     return from_nlu
 
