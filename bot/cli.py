@@ -178,7 +178,7 @@ async def _set_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     path = Path(args.set)
     items = set_eval.load_set(path)
-    name = path.name if path.is_dir() else path.stem
+    name = path.name if path.is_dir() else f"{path.parent.name}-{path.stem}"
     label = args.label or ("net alone" if args.net_only else "whole stack")
     if args.net_only:
         outcomes, seconds = await set_eval.evaluate(items, Understander(None).understand)
