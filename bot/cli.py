@@ -63,6 +63,14 @@ def _nlu_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _nlu_augment(args: argparse.Namespace) -> int:
+    from nlu import augment
+
+    path = augment.write(args.language)
+    print(f"wrote {path} (long training messages built from nlu/augment_data/{args.language}/filler.yml)")
+    return 0
+
+
 def _nlu_serve(args: argparse.Namespace, settings: Settings) -> int:
     from nlu import rasa_service
 
@@ -216,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     train = nlu_sub.add_parser("train", help="train when data or config changed")
     train.add_argument("--force", action="store_true")
     train.add_argument("--language", default="en")
+    aug = nlu_sub.add_parser("augment", help="rebuild the long training messages (nlu/data/<lang>/composites.yml)")
+    aug.add_argument("--language", default="en")
     serve = nlu_sub.add_parser("serve", help="rasa run --enable-api on 127.0.0.1 with an auth token")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5005)
@@ -258,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "nlu":
         if args.nlu_command == "train":
             return _nlu_train(args)
+        if args.nlu_command == "augment":
+            return _nlu_augment(args)
         if args.nlu_command == "serve":
             return _nlu_serve(args, settings)
         if args.nlu_command == "eval":

@@ -14,7 +14,7 @@ from typing import Protocol
 from nlu.client import NluError, NluResult, NluUnavailable
 from nlu.crisis_net import NetVerdict
 from nlu.intents import ALL_INTENTS, CRISIS_INTENTS
-from nlu.safety import SafetyDecision, SafetyStack
+from nlu.safety import SafetyDecision, SafetyPolicy, SafetyStack, nlu_signal
 
 
 class Parser(Protocol):
@@ -59,25 +59,39 @@ def _windows(text: str) -> list[str]:
     return [text[s : s + WINDOW] for s in range(0, len(text), step)][:MAX_WINDOWS]
 
 
-def pieces(verdict: NetVerdict) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A sentence (or a word window of a run-on sentence) read alone, and the same words with their
+    neighbours: the sentence before and after, or the window widened on both sides."""
+
+    text: str
+    context: str
+
+
+def pieces(verdict: NetVerdict) -> list[Piece]:
     """The sentences (and word windows of run-on sentences) Rasa reads for risk on their own.
 
     Only sentences the net trusts: a sentence it set aside (an idiom, a film, an explicit statement
     of safety) cannot raise an alarm through Rasa alone. A one-sentence message needs no pieces.
     """
-    trusted = [s.text for s in verdict.segments if s.trusted]
-    if len(verdict.segments) == 1 and trusted and len(trusted[0].split()) <= CLAUSE_WORDS:
+    segments = verdict.segments
+    if len(segments) == 1 and segments[0].trusted and len(segments[0].text.split()) <= CLAUSE_WORDS:
         return []
-    out: list[str] = []
-    for sentence in trusted:
-        words = sentence.split()
+    out: list[Piece] = []
+    for i, segment in enumerate(segments):
+        if not segment.trusted:
+            continue
+        words = segment.text.split()
         if len(words) <= CLAUSE_WORDS:
-            out.append(sentence)
+            before = segments[i - 1].text if i > 0 else ""
+            after = segments[i + 1].text if i + 1 < len(segments) else ""
+            out.append(Piece(segment.text, " ".join(t for t in (before, segment.text, after) if t)))
             continue
         for start in range(0, max(1, len(words) - WINDOW_WORDS + WINDOW_STRIDE), WINDOW_STRIDE):
-            out.append(" ".join(words[start : start + WINDOW_WORDS]))
+            wide = words[max(0, start - WINDOW_STRIDE) : start + WINDOW_WORDS + WINDOW_STRIDE]
+            out.append(Piece(" ".join(words[start : start + WINDOW_WORDS]), " ".join(wide)))
     seen: set[str] = set()
-    unique = [p for p in out if not (p in seen or seen.add(p))]
+    unique = [p for p in out if not (p.text in seen or seen.add(p.text))]
     if len(unique) > MAX_PIECES:  # keep an even spread over the message rather than its start
         step = len(unique) / MAX_PIECES
         unique = [unique[int(i * step)] for i in range(MAX_PIECES)]
@@ -103,12 +117,35 @@ def crisis_confidence(result: NluResult) -> float:
     return max((s.confidence for s in result.ranking if s.name in CRISIS_INTENTS), default=0.0)
 
 
+def _weaker(a: NluResult, b: NluResult, policy: SafetyPolicy) -> NluResult:
+    """Of a sentence read alone and read with its neighbours, the reading with the weaker alarm."""
+    strength = {"none": 0, "ask": 1, "handoff": 2}
+    key = [(strength[nlu_signal(r, policy).action], crisis_confidence(r)) for r in (a, b)]
+    return a if key[0] <= key[1] else b
+
+
 class Understander:
     def __init__(self, parser: Parser | None, stack: SafetyStack | None = None, *, by_piece: bool = True) -> None:
         self.parser = parser
         self.stack = stack or SafetyStack()
         #: Read each sentence (and clause window) for risk as well as the whole message.
         self.by_piece = by_piece
+
+    async def _agreed(self, extra: list[Piece], alone: list[NluResult]) -> list[NluResult]:
+        """A sentence that alarms when read alone is read again with its neighbours, and speaks only
+        as strongly as both readings agree: "he had a seizure in assembly" alarms alone, not beside
+        "he came round fine and he's home watching telly". Most messages need no second reading."""
+        assert self.parser is not None
+        policy = self.stack.policy.for_pieces()
+        again = [i for i, (piece, result) in enumerate(zip(extra, alone, strict=True))
+                 if piece.context != piece.text and nlu_signal(result, policy).action != "none"]
+        if not again:
+            return alone
+        wider = await asyncio.gather(*(self.parser.parse(extra[i].context) for i in again))
+        agreed = list(alone)
+        for i, result in zip(again, wider, strict=True):
+            agreed[i] = _weaker(alone[i], result, policy)
+        return agreed
 
     async def understand(self, text: str) -> Understanding:
         verdict = self.stack.screen(text)
@@ -118,7 +155,8 @@ class Understander:
         windows = _windows(text)
         extra = pieces(verdict) if self.by_piece else []
         try:
-            results = await asyncio.gather(*(self.parser.parse(t) for t in [*windows, *extra]))
+            results = await asyncio.gather(*(self.parser.parse(t) for t in [*windows, *(p.text for p in extra)]))
+            piece_results = await self._agreed(extra, list(results[len(windows) :]))
         except NluUnavailable:
             return Understanding(None, self.stack.decide(verdict, None), verdict, "unavailable")
         except NluError:
@@ -129,7 +167,7 @@ class Understander:
         whole_trusted = all(s.trusted for s in verdict.segments) or not verdict.segments
         whole = max(results[: len(windows)], key=crisis_confidence)
         if extra:
-            decision = self.stack.decide(verdict, whole if whole_trusted else None, results[len(windows) :])
+            decision = self.stack.decide(verdict, whole if whole_trusted else None, piece_results)
         else:  # one sentence: the whole message is the piece; the decision sets it aside if untrusted
             decision = self.stack.decide(verdict, whole)
         return Understanding(result, decision, verdict)

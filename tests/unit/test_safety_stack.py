@@ -108,19 +108,43 @@ async def test_one_risky_sentence_in_a_practical_message_is_read_on_its_own() ->
     class Diluting(SentenceNlu):
         async def parse(self, text: str) -> NluResult:
             self.read.append(text)
-            share = len(self.risky) / max(len(text), 1)  # the longer the message, the weaker the signal
-            if self.risky in text.lower():
-                return result(("crisis_self_harm", min(0.95, 0.3 + share)), ("worry", 0.2))
-            return result(("worry", 0.9), ("crisis_self_harm", 0.05))
+            if self.risky not in text.lower():
+                return result(("worry", 0.9), ("crisis_self_harm", 0.05))
+            if text.count(". ") >= 3:  # read whole, the one sentence is drowned by the rest
+                return result(("worry", 0.7), ("crisis_self_harm", 0.2))
+            return result(("crisis_self_harm", 0.9), ("worry", 0.1))
 
     nlu = Diluting("nobody would miss me")
     text = ("The OT finally rang back about the wheelchair. School want another meeting on Tuesday. "
             "Honestly nobody would miss me. Anyway does anyone know if the blue badge form needs a photo?")
     understanding = await Understander(nlu, stack=None).understand(text)
-    assert len(nlu.read) == 1 + 4  # the whole message for the conversation, and each sentence
+    # the whole message, each of the 4 sentences, then the alarming one again with its neighbours
+    assert len(nlu.read) == 1 + 4 + 1
+    assert nlu.read[-1] == ("school want another meeting on tuesday. honestly nobody would miss me. "
+                            "anyway does anyone know if the blue badge form needs a photo?")
     assert understanding.safety.crisis and understanding.safety.layer == "nlu"
     whole_only = await Understander(Diluting("nobody would miss me"), by_piece=False).understand(text)
     assert not whole_only.safety.crisis  # the same message read whole: what went wrong before
+
+
+async def test_a_sentence_alarms_only_if_its_neighbours_agree() -> None:
+    """Read alone, "he had a seizure in assembly" sounds like an emergency; beside "he came round
+    fine" it does not. The weaker of the two readings speaks."""
+
+    class Contextual(SentenceNlu):
+        async def parse(self, text: str) -> NluResult:
+            self.read.append(text)
+            lowered = text.lower()
+            if "seizure" in lowered and "came round fine" not in lowered:
+                return result(("medical_emergency", 0.95), ("worry", 0.05))
+            return result(("worry", 0.9), ("medical_emergency", 0.05))
+
+    nlu = Contextual("")
+    text = ("Bit of a day. He had a seizure in assembly, about a minute and a half. "
+            "He came round fine and he's home watching telly now.")
+    understanding = await Understander(nlu).understand(text)
+    assert not understanding.safety.crisis
+    assert any("came round fine" in r and "seizure" in r for r in nlu.read[1:])
 
 
 async def test_dictated_run_on_text_is_read_in_word_windows() -> None:
@@ -129,8 +153,8 @@ async def test_dictated_run_on_text_is_read_in_word_windows() -> None:
             "go back to the clinic on monday and get it signed and honestly nobody would miss me and "
             "then the school rang about the trip and i said i would sort it out by friday")
     understanding = await Understander(nlu).understand(text)
-    windows = nlu.read[1:]
-    assert windows and all(len(w.split()) <= 14 for w in windows)
+    first_reading = [w for w in nlu.read[1:] if len(w.split()) <= 14]
+    assert len(first_reading) >= 5 and all(len(w.split()) <= 14 + 2 * 7 for w in nlu.read[1:])
     assert understanding.safety.crisis
 
 
