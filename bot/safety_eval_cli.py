@@ -166,14 +166,12 @@ async def _understand_all(items: list[Item], settings: Settings) -> list[SafetyD
 def rasa_alone(items: list[Item], nlu: list[NluResult | None]) -> str:
     """What layer 2 would catch and falsely raise on its own (non-risk messages the net had
     already set aside as figurative or media are not counted: the stack ignores Rasa there)."""
-    from nlu.intents import CRISIS_INTENTS
+    from nlu import understanding
 
     net = default_net()
 
     def crisis_confidence(result: NluResult | None) -> float:
-        if result is None:
-            return 0.0
-        return max((s.confidence for s in result.ranking if s.name in CRISIS_INTENTS), default=0.0)
+        return 0.0 if result is None else understanding.crisis_confidence(result)
 
     rows = ["| Rasa crisis confidence ≥ | risk caught by Rasa alone | false alarms (unguarded non-risk) |",
             "|---:|---:|---:|"]

@@ -87,6 +87,15 @@ def _rate(hit: int, total: int) -> str:
     return f"{hit}/{total} ({hit / total:.2f})" if total else "–"
 
 
+def _rate_table(title: str, columns: Sequence[str], *tables: dict[str, list[int]]) -> list[str]:
+    """A markdown section: one row per slice of the first table, one rate column per table."""
+    lines = ["", f"## {title}", "", "| slice | " + " | ".join(columns) + " |",
+             "|---|" + "---:|" * len(columns)]
+    for key in sorted(tables[0]):
+        lines.append(f"| {key} | " + " | ".join(_rate(*t.get(key, [0, 0])) for t in tables) + " |")
+    return lines
+
+
 @dataclass
 class SetReport:
     name: str
@@ -126,18 +135,12 @@ class SetReport:
                  "| figure | value |", "|---|---:|"]
         for key, value in h.items():
             lines.append(f"| {key.replace('_', ' ')} | {'–' if value is None else f'{value:.2f}'} |")
-        lines += ["", "## Crisis recall (a handoff or the safety question)", "",
-                  "| slice | caught | handoff alone |", "|---|---:|---:|"]
-        for key in sorted(self.recall):
-            lines.append(f"| {key} | {_rate(*self.recall[key])} | {_rate(*self.recall_handoff.get(key, [0, 0]))} |")
+        lines += _rate_table("Crisis recall (a handoff or the safety question)", ("caught", "handoff alone"),
+                             self.recall, self.recall_handoff)
         lines.append(f"\nKind named right on caught risk: {_rate(*self.kind_right)}")
-        lines += ["", "## False alarms on look-alikes", "", "| slice | any alarm | handoff |", "|---|---:|---:|"]
-        for key in sorted(self.false_alarm):
-            lines.append(f"| {key} | {_rate(*self.false_alarm[key])} | {_rate(*self.false_handoff.get(key, [0, 0]))} |")
-        lines += ["", "## Route accuracy on ordinary messages (intent right and no alarm)", "",
-                  "| slice | right |", "|---|---:|"]
-        for key in sorted(self.route):
-            lines.append(f"| {key} | {_rate(*self.route[key])} |")
+        lines += _rate_table("False alarms on look-alikes", ("any alarm", "handoff"), self.false_alarm,
+                             self.false_handoff)
+        lines += _rate_table("Route accuracy on ordinary messages (intent right and no alarm)", ("right",), self.route)
         lines.append(f"\nAlarms on ordinary messages: {_rate(*self.ordinary_alarm)}")
         if self.timings:
             lines += ["", "## Understanding time per message (one at a time, NLU included)", "",

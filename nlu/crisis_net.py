@@ -235,10 +235,10 @@ class CrisisNet:
         # "...and tried to take my life. That was 2019." A short sentence that only dates what came
         # before reports the sentence before it as past too.
         for i in range(1, len(read)):
-            sentence, found, guarded_here, safe, past = read[i]
+            sentence, found, _guarded, _safe, past = read[i]
             if past and not found and len(sentence.split()) <= SHORT_DATING_WORDS:
                 before = read[i - 1]
-                softened = [_Hit(h.level if h.level == "check" else "check", h.kind, h.pattern_id, True)
+                softened = [_Hit("check", h.kind, h.pattern_id, True)
                             for h in before[1]]
                 read[i - 1] = (before[0], softened, before[2], before[3], True)
         reassured = any(safe for _, _, _, safe, _ in read)

@@ -97,7 +97,8 @@ def nlu_signal(result: NluResult, policy: SafetyPolicy) -> SafetyDecision:
     return NO_RISK
 
 
-_STRENGTH = {"none": 0, "ask": 1, "handoff": 2}
+#: How strong an action is, for keeping the strongest (or, for a second reading, the weakest).
+STRENGTH: dict[Action, int] = {"none": 0, "ask": 1, "handoff": 2}
 
 
 def decide(
@@ -119,16 +120,16 @@ def decide(
         piece_policy = policy.for_pieces()
         for piece in pieces:
             signal = nlu_signal(piece, piece_policy)
-            if _STRENGTH[signal.action] > _STRENGTH[from_nlu.action]:
+            if STRENGTH[signal.action] > STRENGTH[from_nlu.action]:
                 from_nlu = signal
     set_aside = bool(verdict.segments) and not any(s.trusted for s in verdict.segments)
-    if verdict.level == "none" and policy.trust_net_guards and (set_aside or (verdict.guarded and not verdict.segments)):
+    if verdict.level == "none" and policy.trust_net_guards and set_aside:
         from_nlu = NO_RISK
     if verdict.level == "check":
         if from_nlu.action == "handoff":
             return from_nlu
         return SafetyDecision("ask", verdict.kind, "net", verdict.pattern_id)
-    if verdict.illness_context and from_nlu.action == "handoff" and verdict.level == "none":
+    if verdict.illness_context and from_nlu.action == "handoff":  # the net found nothing here
         # Death talked about as part of the illness: a grieving or frightened parent is asked
         # gently, not handed a crisis line, on Rasa's word alone.
         from_nlu = SafetyDecision("ask", from_nlu.kind, "nlu", from_nlu.rule)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u2032": "'", "`": "'",
                          "\u201c": '"', "\u201d": '"'})
@@ -46,12 +45,11 @@ class Normaliser:
         return _SPACES.sub(" ", plain).strip()
 
 
-@lru_cache(maxsize=8)
 def normaliser(language: str = "en") -> Normaliser:
-    from nlu.crisis_net import load_spec  # the pattern file holds the language's normal form
+    """The normaliser the language's crisis net uses (its pattern file holds the normal form)."""
+    from nlu.crisis_net import default_net  # the net imports this module
 
-    spec = load_spec(language)
-    return Normaliser(spec.normalise.words, [tuple(r) for r in spec.normalise.rewrites])
+    return default_net(language).normalise
 
 
 def normalise(text: str, language: str = "en") -> str:

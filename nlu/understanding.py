@@ -14,7 +14,7 @@ from typing import Protocol
 from nlu.client import NluError, NluResult, NluUnavailable
 from nlu.crisis_net import NetVerdict
 from nlu.intents import ALL_INTENTS, CRISIS_INTENTS
-from nlu.safety import SafetyDecision, SafetyPolicy, SafetyStack, nlu_signal
+from nlu.safety import STRENGTH, SafetyDecision, SafetyPolicy, SafetyStack, nlu_signal
 
 
 class Parser(Protocol):
@@ -119,8 +119,7 @@ def crisis_confidence(result: NluResult) -> float:
 
 def _weaker(a: NluResult, b: NluResult, policy: SafetyPolicy) -> NluResult:
     """Of a sentence read alone and read with its neighbours, the reading with the weaker alarm."""
-    strength = {"none": 0, "ask": 1, "handoff": 2}
-    key = [(strength[nlu_signal(r, policy).action], crisis_confidence(r)) for r in (a, b)]
+    key = [(STRENGTH[nlu_signal(r, policy).action], crisis_confidence(r)) for r in (a, b)]
     return a if key[0] <= key[1] else b
 
 
