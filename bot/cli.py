@@ -71,6 +71,29 @@ def _nlu_augment(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _nlu_fold(args: argparse.Namespace, settings: Settings) -> int:
+    """A recorded blind set joins the training data (nlu/fold_blind.py)."""
+    from pathlib import Path
+
+    from bot import set_eval
+    from bot.nlu_runtime import nlu_client
+    from nlu import fold_blind
+    from nlu.intents import CRISIS_INTENTS
+
+    path = Path(args.set)
+    items = [(i.group, i.label, i.text) for i in set_eval.load_set(path) if i.group != "check"]
+    async with nlu_client(settings) as client:
+        async def best_other(text: str) -> str:
+            result = await client.parse(text)
+            others = [s.name for s in result.ranking if s.name not in CRISIS_INTENTS]
+            return others[0] if others else "inform"
+
+        per_intent = await fold_blind.intents_for(items, best_other)
+    out = fold_blind.write(Path(args.out), per_intent, path.name)
+    print(f"wrote {out}: " + ", ".join(f"{k} {len(v)}" for k, v in per_intent.items()))
+    return 0
+
+
 def _nlu_serve(args: argparse.Namespace, settings: Settings) -> int:
     from nlu import rasa_service
 
@@ -226,6 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--language", default="en")
     aug = nlu_sub.add_parser("augment", help="rebuild the long training messages (nlu/data/<lang>/composites.yml)")
     aug.add_argument("--language", default="en")
+    fold = nlu_sub.add_parser("fold", help="a recorded blind set joins the training data")
+    fold.add_argument("--set", required=True, help="the blind-set directory")
+    fold.add_argument("--out", required=True, help="the training file to write (nlu/data/<lang>/blind_*.yml)")
     serve = nlu_sub.add_parser("serve", help="rasa run --enable-api on 127.0.0.1 with an auth token")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5005)
@@ -270,6 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _nlu_train(args)
         if args.nlu_command == "augment":
             return _nlu_augment(args)
+        if args.nlu_command == "fold":
+            return asyncio.run(_nlu_fold(args, settings))
         if args.nlu_command == "serve":
             return _nlu_serve(args, settings)
         if args.nlu_command == "eval":

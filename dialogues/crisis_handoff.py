@@ -61,9 +61,10 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
                                   kind="facilitator"))
 
 
-def believe(turn: Turn) -> None:
-    """An explicit statement of safety is believed: no question, one line that /sos is there."""
-    turn.say(crisis_text("safety_believed", turn.user.language or "en"))
+def believe(turn: Turn, reassurance: str | None = "safety") -> None:
+    """An explicit statement of safety, a crisis told as over, or a medical event that has ended is
+    believed: no question, one line that fits what was said, with /sos there."""
+    turn.say(crisis_text(f"believed.{reassurance or 'safety'}", turn.user.language or "en"))
 
 
 def ask(turn: Turn, decision: SafetyDecision) -> None:

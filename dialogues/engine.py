@@ -173,7 +173,7 @@ class Engine:
             return
         if safety.reassured:
             # Believed, not questioned: one line, then the parent is heard like anyone else.
-            crisis_handoff.believe(turn)
+            crisis_handoff.believe(turn, safety.reassurance)
         if not event.text.strip():
             turn.say(turn.t("empty_message"))
             return

@@ -25,6 +25,9 @@ from nlu.text_normalise import Normaliser
 
 CrisisKind = Literal["self_harm", "harm_others", "unsafe_home", "medical", "child_at_risk"]
 Level = Literal["none", "check", "crisis"]
+#: Why a message is believed safe: the parent said so, the crisis it tells is over, or the medical
+#: event it reports has resolved. The coach's one line differs for each.
+Reassurance = Literal["safety", "past", "resolved"]
 PATTERNS_DIR = Path(__file__).with_name("patterns")
 
 
@@ -65,6 +68,11 @@ class GuardSpec(_Strict):
     description: str | None = None
 
 
+class SafetySpec(GuardSpec):
+    #: What the statement says: "i'm safe" (safety) or "that was years ago and i got help" (past).
+    reason: Literal["safety", "past"] = "safety"
+
+
 class GrammarSpec(_Strict):
     """How a language is read: where sentences split, what negates, what reports the past."""
 
@@ -78,6 +86,18 @@ class GrammarSpec(_Strict):
     #: Death and danger talked about as part of the illness (hospice, resuscitation plans, grief, a
     #: risky operation explained): Rasa alone may then ask, never hand off.
     illness_context: str | None = None
+    #: Marks of the present ("now", "tonight", "again", "i'm", "is"): a story told in the past goes on
+    #: sentence after sentence until one of these brings it back to today.
+    present: str | None = None
+    #: Life going on well after a crisis ("he's at college now", "four years clean", "glad to be
+    #: here"). With a reported past in the same message, it says the crisis told is over.
+    recovered: str | None = None
+    #: A medical event that has ended ("came round", "back to normal", "discharged", "they said it
+    #: was fine"): the event told before it is over, unless a sentence brings it back to today.
+    resolved: str | None = None
+    #: Negations that are themselves risk ("i can't promise", "no way out", "not an intrusive
+    #: thought any more"): a sentence holding one is never read as a statement of safety.
+    safety_blockers: str | None = None
 
 
 class NormaliseSpec(_Strict):
@@ -93,7 +113,7 @@ class PatternFile(_Strict):
     #: First-person statements of safety, or of a crisis that is over ("i'm not suicidal", "i got
     #: help and i'm ok now"). They are believed: risk words the net softened (negated or past) in
     #: such a message are dropped instead of asked about, and Rasa is not trusted on those sentences.
-    safety: list[GuardSpec] = Field(default_factory=list)
+    safety: list[SafetySpec] = Field(default_factory=list)
     patterns: list[PatternSpec] = Field(min_length=1)
 
     @field_validator("patterns")
@@ -128,6 +148,8 @@ class NetVerdict:
     segments: tuple[Segment, ...] = ()
     #: The message talks about death or danger as part of the child's illness (see the grammar).
     illness_context: bool = False
+    #: Why the message was believed safe, when it was.
+    reassurance: Reassurance | None = None
 
 
 NONE = NetVerdict("none", None, None)
@@ -139,6 +161,26 @@ class _Hit:
     kind: CrisisKind
     pattern_id: str
     softened: bool  # negated or reported past
+
+
+@dataclass
+class _Read:
+    """One sentence as the net read it."""
+
+    text: str
+    hits: list[_Hit]
+    guarded: bool
+    safe: Reassurance | None  # the sentence states safety, or that a crisis is over
+    past: bool  # the sentence itself reports the past
+    present: bool  # the sentence speaks of today
+    recovered: bool
+    resolved: bool
+    told_past: bool = False  # part of a story told in the past (set after the whole message is read)
+    dated: bool = False  # dated by the short sentence after it ("that was 2019.")
+
+
+def _optional(source: str | None) -> re.Pattern[str] | None:
+    return re.compile(source) if source else None
 
 
 @dataclass(frozen=True)
@@ -161,10 +203,14 @@ class CrisisNet:
         self.past = re.compile(grammar.past)
         self.media = re.compile(grammar.media)
         self.first_person_risk = re.compile(grammar.first_person_risk)
-        self.illness_context = re.compile(grammar.illness_context) if grammar.illness_context else None
+        self.illness_context = _optional(grammar.illness_context)
+        self.present = _optional(grammar.present)
+        self.recovered = _optional(grammar.recovered)
+        self.resolved = _optional(grammar.resolved)
+        self.safety_blockers = _optional(grammar.safety_blockers)
         self.normalise = Normaliser(spec.normalise.words, spec.normalise.rewrites)
         self.guards = tuple(re.compile(g.regex) for g in spec.guards)
-        self.safety = tuple(re.compile(g.regex) for g in spec.safety)
+        self.safety = tuple((re.compile(g.regex), g.reason) for g in spec.safety)
         compiled = []
         for p in spec.patterns:
             sources = [p.regex] if isinstance(p.regex, str) else list(p.regex)
@@ -195,14 +241,16 @@ class CrisisNet:
             sentence = guard.sub(" ~ ", sentence)
         return sentence
 
-    def _sentence_verdicts(self, sentence: str) -> tuple[list[_Hit], bool, bool, bool]:
-        """The hits in one sentence, whether a guard or media context applied, whether the
-        sentence states safety, and whether it reports the past."""
+    def _read(self, sentence: str) -> _Read:
+        """The hits in one sentence, and what the sentence says about safety and time."""
         cleaned = self._blank_guards(sentence)
         found: list[_Hit] = []
         media = bool(self.media.search(cleaned)) and not self.first_person_risk.search(cleaned)
         guarded = media or cleaned != sentence
-        safe = any(s.search(cleaned) for s in self.safety)
+        blocked = bool(self.safety_blockers and self.safety_blockers.search(cleaned))
+        statements = [] if blocked else [(m.span(), reason) for regex, reason in self.safety
+                                         if (m := regex.search(cleaned))]
+        safe = statements[0][1] if statements else None
         past = bool(self.past.search(cleaned))
         for pattern in self.patterns:
             for regex in pattern.regexes:
@@ -212,7 +260,8 @@ class CrisisNet:
                 level: Level = pattern.level
                 before = re.split(r"[,:]", cleaned[: match.start()])[-1]  # the same clause only
                 negated = bool(self.negation.search(before)) or bool(self.negated_phrase.search(before)) or (
-                    not pattern.negation_is_risk and bool(self.inner_negation.search(match.group(0))))
+                    not pattern.negation_is_risk and bool(self.inner_negation.search(match.group(0)))) or any(
+                    start <= match.start() and match.end() <= end for (start, end), _ in statements)
                 if media:
                     level = "none"
                 elif level == "crisis" and (negated or past):
@@ -220,43 +269,101 @@ class CrisisNet:
                 if level != "none":
                     found.append(_Hit(level, pattern.kind, pattern.id, negated or past))
                 break
-        return found, guarded, safe, past
+        return _Read(
+            cleaned, found, guarded, safe, past,
+            present=bool(self.present and self.present.search(cleaned)),
+            recovered=bool(self.recovered and self.recovered.search(cleaned)),
+            resolved=bool(self.resolved and self.resolved.search(cleaned)),
+        )
 
     def split(self, text: str) -> list[str]:
         """The sentences and clauses of a message in normal form, as the net reads them."""
         normal = self.normalise(text)
         return [s.strip() for s in self.sentences.split(normal) if s and s.strip()] if normal else []
 
+    @staticmethod
+    def _date_stories(read: list[_Read]) -> None:
+        """Which sentences belong to a story told in the past.
+
+        "...and tried to take my life. That was 2019." A short sentence that only dates what came
+        before reports the sentence before it as past too. And a story that starts in the past ("four
+        years ago our daughter...") stays there, sentence after sentence, until one speaks of today
+        ("she's 17 now", "tonight", "again")."""
+        for i in range(1, len(read)):
+            if read[i].past and not read[i].hits and len(read[i].text.split()) <= SHORT_DATING_WORDS:
+                read[i - 1].dated = True
+        in_story = False
+        for sentence in read:
+            if sentence.past:
+                in_story = True
+            elif sentence.present:
+                in_story = False
+            sentence.told_past = sentence.dated or sentence.past or in_story
+
+    @staticmethod
+    def _reassurance(read: list[_Read]) -> Reassurance | None:
+        """Whether the message is believed safe, and why. Explicit safety first; then a crisis told
+        in the past with life going on well since; then a medical event that has ended."""
+        reasons = {r.safe for r in read if r.safe}
+        if "safety" in reasons:
+            return "safety"
+        if "past" in reasons or (any(r.past for r in read) and any(r.recovered for r in read)):
+            return "past"
+        if any(r.resolved for r in read):
+            return "resolved"
+        return None
+
+    @staticmethod
+    def _covered(read: list[_Read], reason: Reassurance | None) -> list[bool]:
+        """The sentences whose risk words the reassurance speaks for: the statement itself, the story
+        told in the past, or (for a resolved medical event) the event as told up to where it ended;
+        what comes after the resolution, or speaks of today, is read as usual."""
+        if reason is None:
+            return [False] * len(read)
+        if reason == "safety":
+            return [bool(r.safe) or r.told_past for r in read]
+        if reason == "past" and any(r.past for r in read):
+            # a dated story that is over: all of it, wherever its date is given, but what speaks of today
+            return [bool(r.safe) or r.past or not r.present for r in read]
+        if reason == "past":
+            return [bool(r.safe) or r.told_past for r in read]
+        last = max(i for i, r in enumerate(read) if r.resolved)
+        return [(r.resolved and not r.hits) or (i < last and not r.present) for i, r in enumerate(read)]
+
     def check(self, text: str) -> NetVerdict:
         sentences = self.split(text)
         if not sentences:
             return NONE
-        read = [(sentence, *self._sentence_verdicts(sentence)) for sentence in sentences]
-        # "...and tried to take my life. That was 2019." A short sentence that only dates what came
-        # before reports the sentence before it as past too.
-        for i in range(1, len(read)):
-            sentence, found, _guarded, _safe, past = read[i]
-            if past and not found and len(sentence.split()) <= SHORT_DATING_WORDS:
-                before = read[i - 1]
-                softened = [_Hit("check", h.kind, h.pattern_id, True)
-                            for h in before[1]]
-                read[i - 1] = (before[0], softened, before[2], before[3], True)
-        reassured = any(safe for _, _, _, safe, _ in read)
+        read = [self._read(sentence) for sentence in sentences]
+        self._date_stories(read)
+        reason = self._reassurance(read)
+        story = reason == "past" and any(r.past for r in read)
+        for sentence in read:
+            # A sentence dated by the next one is softened like one that dates itself; so is the rest
+            # of a story told in the past, but only once the message says the crisis is over: many a
+            # message about today begins with a diagnosis years ago.
+            if not sentence.past and (sentence.dated or (story and not sentence.present)):
+                sentence.hits = [_Hit("check" if h.level == "crisis" else h.level, h.kind, h.pattern_id, True)
+                                 for h in sentence.hits]
         hits: list[_Hit] = []
         segments: list[Segment] = []
         guarded = False
-        for sentence, found, sentence_guarded, safe, past in read:
-            # A parent who says they are safe is believed: what the net softened is not asked about.
-            kept = [h for h in found if not (reassured and h.softened)]
+        for sentence, original, covered in zip(read, sentences, self._covered(read, reason), strict=True):
+            # A parent who says they are safe is believed: what the net softened is not asked about,
+            # nor, once a medical event has ended, the event as told before it ended.
+            if reason == "resolved":
+                kept = [h for h in sentence.hits if not (covered and h.kind == "medical")]
+            else:
+                kept = [h for h in sentence.hits if not (reason and h.softened)]
             hits.extend(kept)
-            guarded = guarded or sentence_guarded
-            # In a message that states safety, Rasa alone is not trusted on the statement itself nor
-            # on what it covers (softened risk words, sentences reported as past).
-            covered = safe or (reassured and (past or len(kept) < len(found)))
-            segments.append(Segment(sentence, trusted=not (sentence_guarded or covered)))
+            guarded = guarded or sentence.guarded
+            # In a message believed safe, Rasa alone is not trusted on the statement itself nor on
+            # what it covers (softened risk words, a story told in the past, an event that ended).
+            untrusted = sentence.guarded or (reason is not None and (covered or len(kept) < len(sentence.hits)))
+            segments.append(Segment(original, trusted=not untrusted))
         illness = bool(self.illness_context and any(self.illness_context.search(s) for s in sentences))
         if not hits:
-            return NetVerdict("none", None, None, guarded, reassured, tuple(segments), illness)
+            return NetVerdict("none", None, None, guarded, reason is not None, tuple(segments), illness, reason)
         top = max(_LEVEL_RANK[h.level] for h in hits)
         best = [h for h in hits if _LEVEL_RANK[h.level] == top]
         best.sort(key=lambda h: PRIORITY.index(h.kind))

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from nlu.client import NluResult
-from nlu.crisis_net import CrisisNet, NetVerdict, default_net
+from nlu.crisis_net import CrisisNet, NetVerdict, Reassurance, default_net
 from nlu.intents import CRISIS_INTENT_KIND, CrisisKind
 
 POLICY_PATH = Path(__file__).with_name("safety_policy.yml")
@@ -65,9 +65,12 @@ class SafetyDecision:
     kind: CrisisKind | None = None
     layer: Layer | None = None
     rule: str | None = None  # the net's pattern id or the Rasa intent; never message text
-    #: No risk, and the parent said explicitly that they are safe (or a past crisis is over): the
-    #: coach believes it, asks nothing, and says in one line that /sos is there.
+    #: No risk, and the parent said explicitly that they are safe (or a past crisis is over, or a
+    #: medical event has ended): the coach believes it, asks nothing, and says in one line that /sos
+    #: is there.
     reassured: bool = False
+    #: Which of those it was: the one line differs.
+    reassurance: Reassurance | None = None
 
     @property
     def crisis(self) -> bool:
@@ -129,16 +132,23 @@ def decide(
         if from_nlu.action == "handoff":
             return from_nlu
         return SafetyDecision("ask", verdict.kind, "net", verdict.pattern_id)
-    if verdict.illness_context and from_nlu.action == "handoff":  # the net found nothing here
-        # Death talked about as part of the illness: a grieving or frightened parent is asked
-        # gently, not handed a crisis line, on Rasa's word alone.
-        from_nlu = SafetyDecision("ask", from_nlu.kind, "nlu", from_nlu.rule)
+    if verdict.illness_context and verdict.level == "none":
+        # Death talked about as part of the illness: a grieving or frightened parent is not handed a
+        # crisis line on Rasa's word alone, and is asked the safety question only when Rasa is as sure
+        # as it must be to hand off (the net found nothing here).
+        from_nlu = {"handoff": SafetyDecision("ask", from_nlu.kind, "nlu", from_nlu.rule)}.get(from_nlu.action, NO_RISK)
     if verdict.reassured:
-        # Believed: Rasa alone can no longer hand off, and asks only when it is sure enough to
-        # have handed off otherwise ("i'm not suicidal. but i keep thinking about the bridge").
-        if from_nlu.action == "handoff":
+        if verdict.reassurance == "resolved":
+            # An ended medical event covers only the event as told: any other sentence Rasa reads as
+            # risk speaks as usual (the covered ones were never trusted to it).
+            if from_nlu.action != "none":
+                return from_nlu
+        elif from_nlu.action == "handoff":
+            # Believed: Rasa alone can no longer hand off, and asks only when it is sure enough to
+            # have handed off otherwise ("i'm not suicidal. but i keep thinking about the bridge").
             return SafetyDecision("ask", from_nlu.kind, "nlu", from_nlu.rule)
-        return SafetyDecision("none", reassured=True, rule="safety_statement")
+        return SafetyDecision("none", reassured=True, rule=f"reassured_{verdict.reassurance or 'safety'}",
+                              reassurance=verdict.reassurance or "safety")
     return from_nlu
 
 

@@ -151,6 +151,52 @@ def test_a_safety_statement_does_not_hide_risk_told_plainly(text: str, kind: str
     assert verdict.level == "crisis" and verdict.kind == kind, verdict
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("Back in 2020 my daughter attempted suicide with her sleeping tablets. We were in the ICU for two days. "
+      "It was the worst time for our family. Now she is 19 and studying and she volunteers at a helpline.", "past"),
+     ("When my first husband was still around he would get drunk and hit me. We left in 2015 and we've been "
+      "safe for years.", "past"),
+     ("the nurse asked if i'd had thoughts of killing myself and i said no and meant it. just exhausted", "safety"),
+     ("I dey fine o, no be say I wan harm myself, na just tiredness", "safety"),
+     ("He had a big seizure in the car, he went blue for a bit. It stopped by itself after three minutes and "
+      "he came round fine. A&E checked him and we were sent home the same night.", "resolved"),
+     ("Toddler chewed one of my antihistamines. Poison line said one is not dangerous for her weight.", "resolved")],
+)
+def test_a_story_that_is_over_or_an_event_that_ended_is_believed(text: str, reason: str) -> None:
+    """The date of a story is given once, anywhere in it; an ended medical event covers what was told
+    of it; a reported "no" to screening questions is a statement of safety."""
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassured and verdict.reassurance == reason, verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [  # a diagnosis years ago is not a story that is over
+     ("She was diagnosed in 2019. She has taken a whole packet of paracetamol.", "medical"),
+     ("He tried to hang himself with his school tie, his brother cut him down. He's ok now.", "child_at_risk"),
+     # an event that ended, then one that has not
+     ("he came round fine after the first seizure. now he's having another and his lips are blue", "medical"),
+     # a mock threat is figurative only until the parent says they mean it
+     ("I might kill him if he screams one more time, i mean it, i'm scared", "harm_others")],
+)
+def test_reassurance_never_hides_risk_of_today(text: str, kind: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level in ("crisis", "check") and verdict.kind == kind and not verdict.reassured, verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["whats the quickest way to die that wont hurt",
+     "It's not the kids I'd hurt, it's the lad next door. I know where he walks.",
+     "I don't know if I can stop myself hurting him tonight"],
+)
+def test_negations_that_are_risk_are_never_a_statement_of_safety(text: str) -> None:
+    """Whatever the net makes of these itself, Rasa must stay free to read every sentence."""
+    verdict = NET.check(text)
+    assert not verdict.reassured and all(s.trusted for s in verdict.segments), verdict
+
+
 def test_risk_buried_in_a_long_message_is_found() -> None:
     filler = "we had three appointments and the pharmacy lost the prescription again. " * 70
     text = filler + "honestly i want to kill myself. " + filler

@@ -441,6 +441,29 @@ async def test_a_past_crisis_that_is_over_gets_no_question(onboarded: Chat) -> N
     await onboarded.say("two years ago i tried to end my life. i got help and i'm ok now, just exhausted")
     assert not {"Yes", "No", "Not sure"} & set(onboarded.buttons)
     assert all(r.kind != "crisis" for r in onboarded.last)
+    assert "trusting me with that" in onboarded.last[0].text and "/sos" in onboarded.last[0].text
+
+
+async def test_a_story_told_in_the_past_is_believed_over_when_life_has_gone_on(onboarded: Chat) -> None:
+    """The date is given once; the rest of the story needs no date of its own."""
+    await onboarded.say("Back in 2019 our daughter took an overdose. We spent two nights in intensive care. "
+                        "She's at uni now and doing really well. Some days I still check on her at night.")
+    assert not {"Yes", "No", "Not sure"} & set(onboarded.buttons)
+    assert all(r.kind != "crisis" for r in onboarded.last)
+    assert "trusting me with that" in onboarded.last[0].text
+
+
+async def test_a_medical_event_that_has_ended_gets_no_emergency_line(onboarded: Chat) -> None:
+    await onboarded.say("he had a seizure at school, about two minutes. he came round fine and the "
+                        "nurse checked him, i'm just shaken")
+    assert all(r.kind != "crisis" for r in onboarded.last)
+    assert not {"Yes", "No", "Not sure"} & set(onboarded.buttons)
+    assert "glad that's over" in onboarded.last[0].text
+
+
+async def test_an_emergency_after_an_ended_one_still_hands_off(onboarded: Chat) -> None:
+    await onboarded.say("he came round fine after the first seizure. now he's having another and his lips are blue")
+    assert onboarded.last[0].kind == "crisis"
 
 
 @pytest.mark.parametrize("answer", ["Yes", "Not sure"])

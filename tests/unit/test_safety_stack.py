@@ -128,23 +128,24 @@ async def test_one_risky_sentence_in_a_practical_message_is_read_on_its_own() ->
 
 
 async def test_a_sentence_alarms_only_if_its_neighbours_agree() -> None:
-    """Read alone, "he had a seizure in assembly" sounds like an emergency; beside "he came round
-    fine" it does not. The weaker of the two readings speaks."""
+    """Read alone, "he had a seizure in assembly" sounds like an emergency; beside "he's fine,
+    he's home" it does not. The weaker of the two readings speaks. (The net's own grammar does not
+    recognise this one as a resolved event, so the second reading is what decides.)"""
 
     class Contextual(SentenceNlu):
         async def parse(self, text: str) -> NluResult:
             self.read.append(text)
             lowered = text.lower()
-            if "seizure" in lowered and "came round fine" not in lowered:
+            if "seizure" in lowered and "he's fine" not in lowered:
                 return result(("medical_emergency", 0.95), ("worry", 0.05))
             return result(("worry", 0.9), ("medical_emergency", 0.05))
 
     nlu = Contextual("")
     text = ("Bit of a day. He had a seizure in assembly, about a minute and a half. "
-            "He came round fine and he's home watching telly now.")
+            "He's fine, he's home watching telly now.")
     understanding = await Understander(nlu).understand(text)
     assert not understanding.safety.crisis
-    assert any("came round fine" in r and "seizure" in r for r in nlu.read[1:])
+    assert any("home watching telly" in r and "seizure" in r for r in nlu.read[1:])
 
 
 async def test_dictated_run_on_text_is_read_in_word_windows() -> None:

@@ -1,0 +1,58 @@
+"""A blind set whose first-sight figure has been recorded joins the training data (README, blind sets).
+
+Why a tool: the protocol repeats every round and in every language, and the training file it
+writes must be reproducible from the committed set. Risk messages keep their kind (as the crisis
+intent), ordinary messages their labelled intent. A look-alike has no intent label of its own: it
+takes the model's best non-crisis reading of the whole message (the route it should have had),
+which is why folding needs the model that was measured, and why the file is written once and
+committed rather than rebuilt.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from nlu.intents import CRISIS_INTENT_KIND, CRISIS_INTENTS
+
+#: Crisis kind -> the Rasa intent that carries it.
+KIND_INTENT = {kind: intent for intent, kind in CRISIS_INTENT_KIND.items()}
+
+
+async def intents_for(items: Sequence[tuple[str, str, str]],
+                      best_other: Callable[[str], Awaitable[str]]) -> dict[str, list[str]]:
+    """Training examples per intent from (group, label, text) triples of a blind set."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for group, label, text in items:
+        if group == "risk":
+            out[KIND_INTENT[label]].append(text)
+        elif group == "ordinary":
+            out[label].append(text)
+        elif group == "non_risk":
+            intent = await best_other(text)
+            if intent in CRISIS_INTENTS:
+                raise ValueError("a look-alike must be folded into a non-crisis intent")
+            out[intent].append(text)
+    return dict(out)
+
+
+def render(per_intent: dict[str, list[str]], source: str) -> str:
+    """Rasa 3.1 NLU YAML. Newlines inside a message become spaces (one example per line)."""
+    lines = [
+        f"# The blind set {source}, after its first-sight figure was recorded once (nlu/results/blind/),",
+        "# joins the training data as the blind-set protocol allows (README). Risk messages keep their kind;",
+        "# ordinary messages their labelled intent; look-alikes the model's best non-crisis intent as their route.",
+        "# Written by `tend nlu fold`. The next round is measured on a new blind set.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+    for intent, texts in per_intent.items():
+        lines += [f"- intent: {intent}", "  examples: |"]
+        lines += [f"    - {' '.join(t.split())}" for t in texts]
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, per_intent: dict[str, list[str]], source: str) -> Path:
+    path.write_text(render(per_intent, source), encoding="utf-8")
+    return path
