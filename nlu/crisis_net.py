@@ -61,6 +61,19 @@ class PatternSpec(_Strict):
     negation_is_risk: bool = False
 
 
+class FrameSpec(_Strict):
+    """A compositional risk frame: who x harm x means or plan x time. Every slot must be found in
+    the same sentence, in any order ("sunday is when i'm doing it" = time + act + first person), so
+    one frame covers wordings no fixed phrase foresaw. Slots may name macros as {NAME}."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: CrisisKind
+    level: Literal["check", "crisis"]
+    slots: list[str] = Field(min_length=2)
+    examples: list[str] = Field(min_length=1)
+    description: str | None = None
+
+
 class GuardSpec(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     regex: str
@@ -115,6 +128,7 @@ class PatternFile(_Strict):
     #: such a message are dropped instead of asked about, and Rasa is not trusted on those sentences.
     safety: list[SafetySpec] = Field(default_factory=list)
     patterns: list[PatternSpec] = Field(min_length=1)
+    frames: list[FrameSpec] = Field(default_factory=list)
 
     @field_validator("patterns")
     @classmethod
@@ -179,6 +193,11 @@ class _Read:
     dated: bool = False  # dated by the short sentence after it ("that was 2019.")
 
 
+def _expand(source: str, macros: dict[str, str]) -> str:
+    """A frame slot with its {NAME} macros written out."""
+    return re.sub(r"\{([A-Z_]+)\}", lambda m: macros[m.group(1)], source)
+
+
 def _optional(source: str | None) -> re.Pattern[str] | None:
     return re.compile(source) if source else None
 
@@ -220,6 +239,10 @@ class CrisisNet:
             compiled.append(_Compiled(p.id, p.kind, p.level, tuple(re.compile(s) for s in sources),
                                       p.negation_is_risk))
         self.patterns = tuple(compiled)
+        self.frames = tuple(
+            _Compiled(f.id, f.kind, f.level, tuple(re.compile(_expand(slot, spec.macros)) for slot in f.slots))
+            for f in spec.frames
+        )
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> CrisisNet:
@@ -269,6 +292,17 @@ class CrisisNet:
                 if level != "none":
                     found.append(_Hit(level, pattern.kind, pattern.id, negated or past))
                 break
+        for frame in self.frames:
+            matches = [regex.search(cleaned) for regex in frame.regexes]
+            if not all(matches):
+                continue
+            start = min(m.start() for m in matches if m)
+            before = re.split(r"[,:]", cleaned[:start])[-1]
+            negated = bool(self.negation.search(before)) or bool(self.negated_phrase.search(before)) or any(
+                s <= start <= e for (s, e), _ in statements)
+            level = "none" if media else ("check" if frame.level == "crisis" and (negated or past) else frame.level)
+            if level != "none":
+                found.append(_Hit(level, frame.kind, frame.id, negated or past))
         return _Read(
             cleaned, found, guarded, safe, past,
             present=bool(self.present and self.present.search(cleaned)),
@@ -380,12 +414,21 @@ def _read_spec(path: Path) -> PatternFile:
         for error in exc.errors():
             loc = error["loc"]
             where = ".".join(str(x) for x in loc)
-            if len(loc) >= 2 and loc[0] in ("patterns", "guards", "safety") and isinstance(loc[1], int):
+            if len(loc) >= 2 and loc[0] in ("patterns", "guards", "safety", "frames") and isinstance(loc[1], int):
                 items = raw.get(loc[0]) or []
                 if loc[1] < len(items) and isinstance(items[loc[1]], dict):
                     where = f"{loc[0]}[{items[loc[1]].get('id', loc[1])}]." + ".".join(str(x) for x in loc[2:])
             problems.append(f"{where}: {error['msg']}")
         raise ValueError(f"{path.name}: " + "; ".join(problems)) from exc
+    for f in spec.frames:
+        for slot in f.slots:
+            unknown = set(re.findall(r"\{([A-Z_]+)\}", slot)) - set(spec.macros)
+            if unknown:
+                raise ValueError(f"{path.name}: frames[{f.id}].slots: unknown macro {sorted(unknown)}")
+            try:
+                re.compile(_expand(slot, spec.macros))
+            except re.error as exc:
+                raise ValueError(f"{path.name}: frames[{f.id}].slots: {exc}") from exc
     for p in spec.patterns:
         if p.format_macro and p.format_macro not in spec.macros:
             raise ValueError(f"{path.name}: patterns[{p.id}].format_macro: unknown macro {p.format_macro}")

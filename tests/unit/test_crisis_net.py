@@ -117,6 +117,30 @@ def test_negation_past_and_hopelessness_ask_gently(text: str) -> None:
     assert verdict.level == "check" and verdict.kind is not None and not verdict.reassured
 
 
+FRAME_EXAMPLES = [(f["id"], f["kind"], f["level"], ex) for f in SPEC.get("frames", []) for ex in f["examples"]]
+
+
+@pytest.mark.parametrize(("frame_id", "kind", "level", "text"), FRAME_EXAMPLES)
+def test_every_frame_example_fires_its_kind(frame_id: str, kind: str, level: str, text: str) -> None:
+    """A frame's example is caught at least as strongly as the frame says, as its kind (a fixed
+    pattern may catch it too: the frames are for what the patterns did not foresee)."""
+    verdict = NET.check(text)
+    assert verdict.kind == kind and verdict.level in ({"crisis"} if level == "crisis" else {"check", "crisis"}), \
+        (frame_id, verdict)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we did the glucagon as per the plan and she came up within fifteen minutes",
+     "I'm hiding in the utility room with a biscuit, his ADHD meds haven't kicked in",
+     "he climbed onto the garage roof to prove his blood sugar was fine",
+     "I'll do it tomorrow, the forms can wait",
+     "my pills are ready in the organiser for this week"],
+)
+def test_frames_do_not_fire_on_everyday_words(text: str) -> None:
+    assert NET.check(text).level == "none", NET.check(text)
+
+
 SAFETY_EXAMPLES = [(g["id"], ex) for g in SPEC["safety"] for ex in g["examples"]]
 
 
