@@ -69,7 +69,10 @@ class FrameSpec(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: CrisisKind
     level: Literal["check", "crisis"]
-    slots: list[str] = Field(min_length=2)
+    slots: list[str] = Field(min_length=1)
+    #: True when a slot's own words are negative ("won't stop", "don't trust myself", "not allowed
+    #: out"): only a statement of safety in the sentence then softens the frame.
+    negation_is_risk: bool = False
     examples: list[str] = Field(min_length=1)
     description: str | None = None
 
@@ -240,7 +243,8 @@ class CrisisNet:
                                       p.negation_is_risk))
         self.patterns = tuple(compiled)
         self.frames = tuple(
-            _Compiled(f.id, f.kind, f.level, tuple(re.compile(_expand(slot, spec.macros)) for slot in f.slots))
+            _Compiled(f.id, f.kind, f.level, tuple(re.compile(_expand(slot, spec.macros)) for slot in f.slots),
+                      f.negation_is_risk)
             for f in spec.frames
         )
 
@@ -296,10 +300,11 @@ class CrisisNet:
             matches = [regex.search(cleaned) for regex in frame.regexes]
             if not all(matches):
                 continue
-            start = min(m.start() for m in matches if m)
-            before = re.split(r"[,:]", cleaned[:start])[-1]
-            negated = bool(self.negation.search(before)) or bool(self.negated_phrase.search(before)) or any(
-                s <= start <= e for (s, e), _ in statements)
+            # A frame is wide: a negation before any of its slots, or a statement of safety in the
+            # sentence, softens it ("i'm not going to hurt him, i just need to rant").
+            negated = bool(statements) or not frame.negation_is_risk and any(
+                self.negation.search(clause) or self.negated_phrase.search(clause)
+                for clause in (re.split(r"[,:]", cleaned[: m.start()])[-1] for m in matches if m))
             level = "none" if media else ("check" if frame.level == "crisis" and (negated or past) else frame.level)
             if level != "none":
                 found.append(_Hit(level, frame.kind, frame.id, negated or past))
@@ -362,7 +367,7 @@ class CrisisNet:
         if reason == "past":
             return [bool(r.safe) or r.told_past for r in read]
         last = max(i for i, r in enumerate(read) if r.resolved)
-        return [(r.resolved and not r.hits) or (i < last and not r.present) for i, r in enumerate(read)]
+        return [(r.resolved and not r.hits) or (i <= last and not r.present) for i, r in enumerate(read)]
 
     def check(self, text: str) -> NetVerdict:
         sentences = self.split(text)
