@@ -43,6 +43,9 @@ PRIORITY: tuple[CrisisKind, ...] = ("medical", "child_at_risk", "harm_others", "
 _LEVEL_RANK = {"none": 0, "check": 1, "crisis": 2}
 #: A sentence this short that reports the past ("that was 2019.") dates the sentence before it.
 SHORT_DATING_WORDS = 6
+#: A statement of safety, or a resolution, covers a sentence only up to this length: dictated text
+#: with no full stops is one "sentence" of a hundred words, most of which the statement never meant.
+STATEMENT_WORDS = 30
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -111,6 +114,10 @@ class GrammarSpec(_Strict):
     #: A medical event that has ended ("came round", "back to normal", "discharged", "they said it
     #: was fine"): the event told before it is over, unless a sentence brings it back to today.
     resolved: str | None = None
+    #: A professional cleared the event: only then does a resolution cover what was swallowed.
+    cleared: str | None = None
+    #: Something swallowed or a dose: harm that can come hours after the child "seems fine".
+    ingestion: str | None = None
     #: Negations that are themselves risk ("i can't promise", "no way out", "not an intrusive
     #: thought any more"): a sentence holding one is never read as a statement of safety.
     safety_blockers: str | None = None
@@ -192,6 +199,7 @@ class _Read:
     present: bool  # the sentence speaks of today
     recovered: bool
     resolved: bool
+    ingestion: bool = False
     told_past: bool = False  # part of a story told in the past (set after the whole message is read)
     dated: bool = False  # dated by the short sentence after it ("that was 2019.")
 
@@ -230,6 +238,8 @@ class CrisisNet:
         self.recovered = _optional(grammar.recovered)
         self.resolved = _optional(grammar.resolved)
         self.safety_blockers = _optional(grammar.safety_blockers)
+        self.cleared = _optional(grammar.cleared)
+        self.ingestion = _optional(grammar.ingestion)
         self.normalise = Normaliser(spec.normalise.words, spec.normalise.rewrites)
         self.guards = tuple(re.compile(g.regex) for g in spec.guards)
         self.safety = tuple((re.compile(g.regex), g.reason) for g in spec.safety)
@@ -274,7 +284,10 @@ class CrisisNet:
         found: list[_Hit] = []
         media = bool(self.media.search(cleaned)) and not self.first_person_risk.search(cleaned)
         guarded = media or cleaned != sentence
-        blocked = bool(self.safety_blockers and self.safety_blockers.search(cleaned))
+        # A statement of safety speaks for its own sentence; in a run-on of dictated text it would
+        # speak for a hundred words it never meant ("i don't know if i lose it my wife stabbed me").
+        blocked = bool(self.safety_blockers and self.safety_blockers.search(cleaned)) or \
+            len(cleaned.split()) > STATEMENT_WORDS
         statements = [] if blocked else [(m.span(), reason) for regex, reason in self.safety
                                          if (m := regex.search(cleaned))]
         safe = statements[0][1] if statements else None
@@ -312,7 +325,8 @@ class CrisisNet:
             cleaned, found, guarded, safe, past,
             present=bool(self.present and self.present.search(cleaned)),
             recovered=bool(self.recovered and self.recovered.search(cleaned)),
-            resolved=bool(self.resolved and self.resolved.search(cleaned)),
+            resolved=bool(self.resolved and self.resolved.search(cleaned)) and len(cleaned.split()) <= STATEMENT_WORDS,
+            ingestion=bool(self.ingestion and self.ingestion.search(cleaned)),
         )
 
     def split(self, text: str) -> list[str]:
@@ -353,7 +367,7 @@ class CrisisNet:
         return None
 
     @staticmethod
-    def _covered(read: list[_Read], reason: Reassurance | None) -> list[bool]:
+    def _covered(read: list[_Read], reason: Reassurance | None, cleared: bool = False) -> list[bool]:
         """The sentences whose risk words the reassurance speaks for: the statement itself, the story
         told in the past, or (for a resolved medical event) the event as told up to where it ended;
         what comes after the resolution, or speaks of today, is read as usual."""
@@ -367,7 +381,10 @@ class CrisisNet:
         if reason == "past":
             return [bool(r.safe) or r.told_past for r in read]
         last = max(i for i, r in enumerate(read) if r.resolved)
-        return [(r.resolved and not r.hits) or (i <= last and not r.present) for i, r in enumerate(read)]
+        # Something swallowed is covered only once a professional cleared it: "she feels totally fine"
+        # hours after a handful of paracetamol is not the end of the event.
+        return [((r.resolved and not r.hits) or (i <= last and not r.present)) and (cleared or not r.ingestion)
+                and len(r.text.split()) <= STATEMENT_WORDS for i, r in enumerate(read)]
 
     def check(self, text: str) -> NetVerdict:
         sentences = self.split(text)
@@ -387,7 +404,8 @@ class CrisisNet:
         hits: list[_Hit] = []
         segments: list[Segment] = []
         guarded = False
-        for sentence, original, covered in zip(read, sentences, self._covered(read, reason), strict=True):
+        cleared = bool(self.cleared and any(self.cleared.search(r.text) for r in read))
+        for sentence, original, covered in zip(read, sentences, self._covered(read, reason, cleared), strict=True):
             # A parent who says they are safe is believed: what the net softened is not asked about,
             # nor, once a medical event has ended, the event as told before it ended.
             if reason == "resolved":

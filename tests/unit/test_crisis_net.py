@@ -209,6 +209,27 @@ def test_reassurance_never_hides_risk_of_today(text: str, kind: str) -> None:
     assert verdict.level in ("crisis", "check") and verdict.kind == kind and not verdict.reassured, verdict
 
 
+def test_something_swallowed_is_not_over_because_the_child_says_she_is_fine() -> None:
+    """Paracetamol harms hours after a child "feels totally fine": only a professional's word covers it."""
+    text = ("She just told me she took a load of paracetamol at 4 o'clock, maybe 20. "
+            "She says she feels fine now and it was stupid. She's eating toast.")
+    verdict = NET.check(text)
+    assert verdict.segments[0].trusted and not verdict.reassured, verdict
+    cleared = ("Toddler chewed one of my antihistamines. We rang 111 and they said one is not dangerous "
+               "for her weight, she's back to herself.")
+    assert NET.check(cleared).reassurance == "resolved"
+
+
+def test_a_statement_in_a_dictated_run_on_covers_nothing_else() -> None:
+    """Dictated text has no full stops: one "sentence" of eighty words is not one statement."""
+    text = ("right my question is about the carers allowance because i need to move out and i dont no if "
+            "i lose it my wife has been violent for years and tonight she stabbed me in the hand with a fork "
+            "and locked me and our son out in the garden and shes got both our phones do i need to tell "
+            "carers allowance if i change address")
+    verdict = NET.check(text)
+    assert not verdict.reassured and all(s.trusted for s in verdict.segments), verdict
+
+
 @pytest.mark.parametrize(
     "text",
     ["whats the quickest way to die that wont hurt",
