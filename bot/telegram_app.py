@@ -278,7 +278,6 @@ def build_application(
     application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, adapter.on_media))
     application.add_handler(CallbackQueryHandler(adapter.on_button))
     application.add_error_handler(adapter.on_error)
-    application.bot_data["adapter"] = adapter
     if checkin_sender is not None and application.job_queue is not None:
         async def dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
             await checkin_sender.tick(context.bot, keep_going=lambda: application.running)
