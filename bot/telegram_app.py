@@ -29,7 +29,7 @@ from telegram.ext import (
 from bot.bot_api_request import AiohttpRequest
 from bot.conversation import Conversation, merge_replies
 from bot.keyboards import inline_keyboard
-from bot.privacy import hashed_id
+from bot.log_ids import hashed_id
 from bot.rate_limit import StrictRateLimiter
 from bot.timing import timed_update, waiting_on
 from bot.update_dedup import dedup_handler
