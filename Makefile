@@ -91,6 +91,7 @@ nlu-compare: setup
 safety-eval: model
 	@$(TEND) safety eval
 
+# Writes BENCHMARKS.md and the raw figures beside the benchmarks (tests/bench/results/results.json).
 bench: model
 	@$(APP_PY) -m tests.bench.run_all
 

@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.keyboards import inline_keyboard
-from bot.privacy import hashed_id
+from bot.log_ids import hashed_id
 from dialogues import checkin
 from dialogues.checkin_dispatcher import Lease, lease, mark_sent, queue_due, release
 from dialogues.clock import Clock

@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line, with level and logger, and never message text.
 
 Tend's own log calls never include what a parent wrote; Telegram ids are logged only through
-`bot.privacy.hashed_id`. Library loggers that could echo request bodies (httpx, telegram) are
+`bot.log_ids.hashed_id`. Library loggers that could echo request bodies (httpx, telegram) are
 kept at WARNING.
 """
 

@@ -56,11 +56,16 @@ class InsecureNluConfig(RuntimeError):
     """The NLU server is remote and no auth token is configured."""
 
 
+def is_local_url(url: str) -> bool:
+    """Whether the URL names this machine (by `nlu.rasa_service.LOCAL_HOSTS`, the one list)."""
+    return urlparse(url).hostname in LOCAL_HOSTS
+
+
 def check_nlu_security(settings: Settings) -> None:
     """Messages about parents' mental health must not travel to an NLU server anyone can call:
     a remote NLU URL needs an explicit token (a local one gets a generated token)."""
-    host = urlparse(settings.nlu_url).hostname or ""
-    if host not in LOCAL_HOSTS and not settings.nlu_token:
+    if not is_local_url(settings.nlu_url) and not settings.nlu_token:
+        host = urlparse(settings.nlu_url).hostname or ""
         raise InsecureNluConfig(
             f"NLU_URL points at {host}, but TEND_NLU_TOKEN is empty. Refusing to start: set the token the "
             "Rasa server was started with (rasa run -t ...)."
@@ -93,12 +98,11 @@ class AppRuntime:
                 self._start_local_nlu(state)
 
     def _start_local_nlu(self, state: ServerState) -> None:
-        parsed = urlparse(self.settings.nlu_url)
-        if parsed.hostname not in LOCAL_HOSTS:
+        if not is_local_url(self.settings.nlu_url):
             log.warning("NLU_URL points elsewhere and %s; not starting a local server",
                         "serves an old model" if state == "stale" else "does not answer")
             return
-        port = parsed.port or DEFAULT_PORT
+        port = urlparse(self.settings.nlu_url).port or DEFAULT_PORT
         if state == "stale" and not stop_leftover(port):
             log.error("the NLU server on port %d serves an old model and was not started by tend; "
                       "restart it with the current model (tend nlu serve)", port)

@@ -45,11 +45,9 @@ class Settings:
     nlu_token: str | None = None
     nlu_connect_timeout: float = 1.0
     nlu_read_timeout: float = 5.0
-    default_language: str = "en"
     log_level: str = "INFO"
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     facilitator_chat_id: int | None = None
-    store_message_text: bool = False
     checkin_interval: float = 30.0
     #: Only one process of a deployment should push check-ins: the outbox already stops a
     #: check-in going out twice, but Telegram's 30 messages/s is per bot, and each process
@@ -80,7 +78,6 @@ class Settings:
             nlu_token=env.get("TEND_NLU_TOKEN") or None,
             nlu_connect_timeout=float(env.get("NLU_CONNECT_TIMEOUT", cls.nlu_connect_timeout)),
             nlu_read_timeout=float(env.get("NLU_READ_TIMEOUT", cls.nlu_read_timeout)),
-            default_language=env.get("TEND_DEFAULT_LANGUAGE", cls.default_language),
             log_level=env.get("LOG_LEVEL", cls.log_level).upper(),
             admin_ids=_int_set(env.get("TEND_ADMIN_IDS", "")),
             facilitator_chat_id=int(facilitator) if facilitator else None,

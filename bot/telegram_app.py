@@ -29,7 +29,7 @@ from telegram.ext import (
 from bot.bot_api_request import AiohttpRequest
 from bot.conversation import Conversation, merge_replies
 from bot.keyboards import inline_keyboard
-from bot.privacy import hashed_id
+from bot.log_ids import hashed_id
 from bot.rate_limit import StrictRateLimiter
 from bot.timing import timed_update, waiting_on
 from bot.update_dedup import dedup_handler
@@ -45,12 +45,26 @@ COMMANDS = ("start", "help", "practice", "progress", "checkin", "pause", "resume
             "timezone", "sos")
 
 
+class _UserQueue:
+    """One parent's FIFO lock and how many of their updates hold it or wait for it."""
+
+    __slots__ = ("lock", "pending")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.pending = 0
+
+
 class PerUserOrderedProcessor(BaseUpdateProcessor):
-    """Concurrency across users, order within one: a FIFO lock per user (or chat)."""
+    """Concurrency across users, order within one: a FIFO lock per user (or chat).
+
+    A user's lock lives only while one of their updates holds it or waits for it; the count of
+    those is kept here, so nothing reads the lock's private state.
+    """
 
     def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._queues: dict[int, _UserQueue] = {}
 
     @staticmethod
     def _key(update: object) -> int | None:
@@ -66,13 +80,17 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         if key is None:
             await coroutine
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        queue = self._queues.get(key)
+        if queue is None:
+            queue = self._queues[key] = _UserQueue()
+        queue.pending += 1
         try:
-            async with lock:
+            async with queue.lock:
                 await coroutine
         finally:
-            if not lock.locked() and not getattr(lock, "_waiters", None):
-                self._locks.pop(key, None)
+            queue.pending -= 1
+            if queue.pending == 0:
+                del self._queues[key]
 
     async def initialize(self) -> None:
         return None
@@ -278,7 +296,6 @@ def build_application(
     application.add_handler(MessageHandler(private & filters.UpdateType.MESSAGE & ~filters.TEXT, adapter.on_media))
     application.add_handler(CallbackQueryHandler(adapter.on_button))
     application.add_error_handler(adapter.on_error)
-    application.bot_data["adapter"] = adapter
     if checkin_sender is not None and application.job_queue is not None:
         async def dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
             await checkin_sender.tick(context.bot, keep_going=lambda: application.running)

@@ -41,10 +41,6 @@ log = logging.getLogger(__name__)
 TurnHook = Callable[[Turn], Awaitable[None]]
 
 
-class StorageUnavailable(Exception):
-    """The database stayed unavailable through every retry."""
-
-
 class Engine:
     def __init__(
         self,

@@ -65,21 +65,6 @@ def normalise_url(url: str | URL) -> str:
     return _parse(url).render_as_string(hide_password=False)
 
 
-def sync_url(url: str | URL) -> str:
-    """The URL with a synchronous driver (psycopg2 / pysqlite), for tools that cannot run async.
-
-    Alembic does not need it (its env.py is async); it is here for one-off scripts and psql-like
-    tools.
-    """
-    parsed = _parse(url)
-    backend = parsed.get_backend_name()
-    return parsed.set(drivername=backend).render_as_string(hide_password=False)
-
-
-def is_sqlite(url: str | URL) -> bool:
-    return _parse(url).get_backend_name() == "sqlite"
-
-
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified, instance_dict
@@ -258,20 +258,6 @@ class PracticeRepo:
             row.abandoned_at = now
             await self.session.flush()
 
-    async def open_session(self, user_id: int) -> PracticeSession | None:
-        """The latest practice neither finished nor abandoned, if any."""
-        query = (
-            select(PracticeSession)
-            .where(
-                PracticeSession.user_id == user_id,
-                PracticeSession.finished_at.is_(None),
-                PracticeSession.abandoned_at.is_(None),
-            )
-            .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
-            .limit(1)
-        )
-        return (await self.session.execute(query)).scalar_one_or_none()
-
     async def recent(self, user_id: int, limit: int = 10) -> list[PracticeSession]:
         """The latest practices, newest first, whatever their outcome."""
         query = (
@@ -295,12 +281,6 @@ class PracticeRepo:
             .order_by(PracticeSession.finished_at, PracticeSession.id)
         )
         return list((await self.session.execute(query)).scalars())
-
-    async def count_finished(self, user_id: int) -> int:
-        query = select(func.count()).where(
-            PracticeSession.user_id == user_id, PracticeSession.finished_at.is_not(None)
-        )
-        return int((await self.session.execute(query)).scalar_one())
 
 
 class EventRepo:
@@ -335,14 +315,6 @@ class CrisisRepo:
         self.session.add(row)
         await self.session.flush()
         return row
-
-    async def since(self, user_id: int, since: datetime) -> list[CrisisEvent]:
-        query = (
-            select(CrisisEvent)
-            .where(CrisisEvent.user_id == user_id, CrisisEvent.created_at >= since)
-            .order_by(CrisisEvent.created_at, CrisisEvent.id)
-        )
-        return list((await self.session.execute(query)).scalars())
 
 
 class UpdateDedup:

@@ -1,4 +1,5 @@
-"""`make bench`: every benchmark in one invocation, written to BENCHMARKS.md and bench/results.json.
+"""`make bench`: every benchmark in one invocation, written to BENCHMARKS.md and
+tests/bench/results/results.json (raw figures, beside the benchmarks that make them).
 
 Figures are p50/p95/p99 and ratios between runs made in this same invocation on this machine;
 nothing here is asserted by `make test`. Sections that cannot run (no PostgreSQL, say) say so
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS_JSON = ROOT / "bench" / "results.json"
+RESULTS_JSON = Path(__file__).resolve().parent / "results" / "results.json"
 REPORT = ROOT / "BENCHMARKS.md"
 
 
@@ -331,7 +332,7 @@ def render(r: dict[str, Any]) -> str:
         "# Benchmarks",
         "",
         f"`make bench`, {r['machine']['when']} — {r['machine']['cpus']} cores ({r['machine']['cpu']}), "
-        f"Python {r['machine']['python']}. Raw figures: `bench/results.json`.",
+        f"Python {r['machine']['python']}. Raw figures: `tests/bench/results/results.json`.",
         "",
         "| figure | target | measured | verdict |",
         "|---|---|---|---|",

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import String, Text, func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from storage.database import Database, default_url, is_sqlite, normalise_url, sync_url
+from storage.database import Database, default_url, normalise_url
 from storage.models import (
     Base,
     ConversationState,
@@ -36,6 +36,7 @@ from storage.repositories import (
     export_user,
     load_parent,
 )
+from tests.helpers import count_finished, crises_since, is_sqlite, open_practice, sync_url
 
 NOW = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
 NewId = Callable[[], int]
@@ -325,15 +326,15 @@ async def test_practice_lifecycle(db: Database, external_ids: NewId) -> None:
     other = await new_user(db, external_ids())
     async with db.session() as s:
         repo = PracticeRepo(s)
-        assert await repo.open_session(user.id) is None
+        assert await open_practice(s, user.id) is None
         first = await repo.start(user.id, "self_compassion_break", NOW)
         assert first.id is not None and first.started_at == NOW
-        assert (await repo.open_session(user.id)).id == first.id  # type: ignore[union-attr]
+        assert (await open_practice(s, user.id)).id == first.id  # type: ignore[union-attr]
         await repo.set_rating_before(first.id, 8, user_id=user.id)
         finished = await repo.finish(
             first.id, NOW + timedelta(minutes=4), rating_after=5, local_date=date(2026, 11, 24)
         )
-        assert await repo.open_session(user.id) is None
+        assert await open_practice(s, user.id) is None
         second = await repo.start(user.id, "soothing_touch", NOW + timedelta(hours=1), rating_before=6)
         await repo.abandon(second.id, NOW + timedelta(hours=1, minutes=1))
         await repo.abandon(first.id, NOW + timedelta(hours=2))  # finished stays finished
@@ -351,11 +352,11 @@ async def test_practice_lifecycle(db: Database, external_ids: NewId) -> None:
         assert (done.rating_before, done.rating_after, done.local_date) == (8, 5, date(2026, 11, 24))
         assert done.finished_at == finished.finished_at and done.abandoned_at is None
         assert recent[1].abandoned_at == NOW + timedelta(hours=1, minutes=1) and recent[1].finished_at is None
-        assert (await repo.open_session(user.id)).id == third.id  # type: ignore[union-attr]
+        assert (await open_practice(s, user.id)).id == third.id  # type: ignore[union-attr]
         window = await repo.finished_between(user.id, date(2026, 11, 23), date(2026, 11, 24))
         assert [p.id for p in window] == [first.id]
         assert await repo.finished_between(user.id, date(2026, 11, 25), date(2026, 11, 30)) == []
-        assert await repo.count_finished(user.id) == 1
+        assert await count_finished(s, user.id) == 1
         assert await repo.recent(other.id) == []
 
 
@@ -413,12 +414,11 @@ async def test_crisis_events_are_recorded(db: Database, external_ids: NewId) -> 
         await CrisisRepo(s).record(user.id, "self_harm", "net", NOW)
         await CrisisRepo(s).record(user.id, "child_at_risk", "nlu", NOW + timedelta(hours=2))
     async with db.session() as s:
-        repo = CrisisRepo(s)
-        assert [(c.kind, c.layer) for c in await repo.since(user.id, NOW)] == [
+        assert [(c.kind, c.layer) for c in await crises_since(s, user.id, NOW)] == [
             ("self_harm", "net"),
             ("child_at_risk", "nlu"),
         ]
-        assert [c.kind for c in await repo.since(user.id, NOW + timedelta(hours=1))] == ["child_at_risk"]
+        assert [c.kind for c in await crises_since(s, user.id, NOW + timedelta(hours=1))] == ["child_at_risk"]
         rows = (await s.execute(select(CrisisEvent).where(CrisisEvent.user_id == user.id))).scalars().all()
         assert {c.created_at for c in rows} == {NOW, NOW + timedelta(hours=2)}
 
