@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import subprocess
 import sys
@@ -25,8 +26,23 @@ from practices.schema import DISTRESS_INTENTS, FIT_INTENTS, MAX_STEP_CHARS, Prac
 
 EN_DIR = DEFAULT_ROOT / "en"
 EN_FILES = sorted(EN_DIR.glob("*.yml"))
-#: The source documents of shared/design.md, in `shared/seeds/` beside the checkout.
-SEEDS_DIR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "seeds").resolve()
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _seeds_dir() -> Path:
+    """The source documents of shared/design.md: `shared/seeds/` beside the checkout (or beside the
+    checkout a clean clone was made from, as CI does), or TEND_SEEDS_DIR."""
+    if os.environ.get("TEND_SEEDS_DIR"):
+        return Path(os.environ["TEND_SEEDS_DIR"])
+    candidates = [CHECKOUT.parent / "shared" / "seeds"]
+    origin = subprocess.run(["git", "-C", str(CHECKOUT), "remote", "get-url", "origin"],
+                            capture_output=True, text=True, check=False).stdout.strip()
+    if origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared" / "seeds")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+SEEDS_DIR = _seeds_dir()
 
 REQUIRED_IDS = {
     "self_compassion_break", "soothing_touch", "compassionate_friend", "affectionate_breathing",
@@ -123,8 +139,8 @@ def test_shape_of_every_practice(library: PracticeLibrary) -> None:
 def test_cited_seeds_exist() -> None:
     available = {p.name for p in SEEDS_DIR.glob("*.txt")}
     if not available:
-        pytest.fail(f"the seed documents were expected in {SEEDS_DIR} (shared/seeds beside the checkout); "
-                    "none found there")
+        pytest.fail(f"the seed documents were expected in {SEEDS_DIR} (shared/seeds beside the checkout, "
+                    "or beside the checkout this one was cloned from; TEND_SEEDS_DIR overrides); none found there")
     for path in EN_FILES:
         for seed in load_practice_file(path).source.seeds:
             assert seed in available, f"{path.name} cites missing seed {seed}"
