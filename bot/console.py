@@ -9,8 +9,10 @@ from pathlib import Path
 from bot.conversation import merge_replies
 from bot.runtime import AppRuntime
 from bot.settings import PROJECT_ROOT, Settings
+from dialogues.buttons import Rating
+from dialogues.buttons import parse as parse_button
 from dialogues.events import UserRef
-from dialogues.replies import Button, Reply
+from dialogues.replies import Button, Recipient, Reply
 
 CONSOLE_USER_ID = 1  # one local parent; kept apart from Telegram ids, which are positive and large
 
@@ -18,9 +20,9 @@ CONSOLE_USER_ID = 1  # one local parent; kept apart from Telegram ids, which are
 def render(replies: list[Reply], out_dir: Path) -> list[Button]:
     """Print replies; return the buttons of the last one that has any, numbered from 1."""
     choices: list[Button] = []
-    for reply in (r for r in replies if r.kind == "facilitator"):
+    for reply in (r for r in replies if r.to == Recipient.FACILITATOR):
         print(f"[would notify the facilitator] {reply.text}")
-    for reply in merge_replies([r for r in replies if r.kind != "facilitator"]):
+    for reply in merge_replies([r for r in replies if r.to == Recipient.PARENT]):
         for payload, name, what in ((reply.image, reply.image_name or "image.png", "picture"),
                                     (reply.document, reply.document_name or "file.bin", "file")):
             if payload is not None:
@@ -31,8 +33,8 @@ def render(replies: list[Reply], out_dir: Path) -> list[Button]:
         if reply.text:
             print("\nTend: " + reply.text.replace("\n", "\n      "))
         if reply.buttons:
-            ratings = [b for b in reply.button_list if b.data.startswith("rt:")]
-            choices = [b for b in reply.button_list if not b.data.startswith("rt:")]
+            ratings = [b for b in reply.button_list if isinstance(parse_button(b.data), Rating)]
+            choices = [b for b in reply.button_list if b not in ratings]
             if ratings:
                 print("   (type a number from 0 to 10, or 'stop')")
                 choices = []  # a typed number is the rating itself, not a choice

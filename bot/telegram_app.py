@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatAction
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -28,13 +28,13 @@ from telegram.ext import (
 
 from bot.bot_api_request import AiohttpRequest
 from bot.conversation import Conversation, merge_replies
-from bot.keyboards import inline_keyboard
+from bot.delivery import Delivery, deliver
 from bot.log_ids import hashed_id
 from bot.rate_limit import StrictRateLimiter
 from bot.timing import timed_update, waiting_on
 from bot.update_dedup import dedup_handler
 from dialogues.events import UserRef
-from dialogues.replies import Reply, load_texts
+from dialogues.replies import Recipient, Reply, load_texts
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,10 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
 
 
 
+async def _facilitator_blocked(chat_id: int) -> None:
+    log.error("the facilitator chat %s blocked the bot: alerts cannot be delivered", hashed_id(chat_id))
+
+
 class TelegramAdapter:
     def __init__(self, conversation: Conversation, facilitator_chat_id: int | None = None) -> None:
         self.conversation = conversation
@@ -109,41 +113,18 @@ class TelegramAdapter:
 
     # -- sending --------------------------------------------------------------------------------
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
-        for reply in merge_replies([r for r in replies if r.kind != "facilitator"]):
-            await self._send_one(context, chat_id, reply)
-        for reply in (r for r in replies if r.kind == "facilitator"):
+        """The parent's replies, then (only where a facilitator chat is configured) any alert."""
+        for reply in merge_replies([r for r in replies if r.to == Recipient.PARENT]):
+            with waiting_on("telegram"):
+                outcome = await deliver(context.bot, chat_id, reply, self.conversation.engine.mark_inactive)
+            if outcome in (Delivery.BLOCKED, Delivery.RETRY):
+                if outcome == Delivery.RETRY:
+                    log.warning("reply to chat %s not delivered after retries", hashed_id(chat_id))
+                return  # the rest would fail the same way
+        for reply in (r for r in replies if r.to == Recipient.FACILITATOR):
             if self.facilitator_chat_id is not None:  # after the parent's own reply, never before
-                with contextlib.suppress(TelegramError), waiting_on("telegram"):
-                    await context.bot.send_message(self.facilitator_chat_id, reply.text)
-
-    async def _send_one(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
-        with waiting_on("telegram"):
-            await self._send_with_retries(context, chat_id, reply)
-
-    async def _send_with_retries(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply) -> None:
-        for attempt in range(3):
-            try:
-                if reply.document is not None:
-                    await context.bot.send_document(chat_id, reply.document, filename=reply.document_name,
-                                                    caption=reply.text[:1024] or None)
-                elif reply.image is not None:
-                    await context.bot.send_photo(chat_id, reply.image, caption=reply.text[:1024] or None,
-                                                 reply_markup=inline_keyboard(reply))
-                else:
-                    await context.bot.send_message(chat_id, reply.text, reply_markup=inline_keyboard(reply))
-                return
-            except RetryAfter as exc:
-                delay = exc.retry_after if isinstance(exc.retry_after, (int, float)) else \
-                    exc.retry_after.total_seconds()
-                await asyncio.sleep(float(delay))
-            except Forbidden:
-                await self.conversation.engine.mark_inactive(chat_id)
-                log.info("chat %s blocked the bot; marked inactive", hashed_id(chat_id))
-                return
-            except NetworkError:
-                if attempt == 2:
-                    raise
-                await asyncio.sleep(0.5 * (attempt + 1))
+                with waiting_on("telegram"):
+                    await deliver(context.bot, self.facilitator_chat_id, reply, _facilitator_blocked)
 
     @staticmethod
     def _who(update: Update) -> UserRef:

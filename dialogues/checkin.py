@@ -7,8 +7,11 @@ ends kindly, and no second nudge comes that day (the dispatcher checks `last_che
 from __future__ import annotations
 
 from dialogues import router
-from dialogues.replies import Button, Reply, Texts
+from dialogues.buttons import CheckinAnswer
+from dialogues.crisis_resources import crisis_text
+from dialogues.replies import Button, Reply, Texts, load_texts
 from dialogues.turn import Turn
+from storage.kinds import Dialogue, EventKind, PushKind
 from storage.repositories import EventRepo
 
 LOW_MAX = 3
@@ -16,9 +19,17 @@ MIDDLE_MAX = 6
 
 
 def prompt(texts: Texts) -> Reply:
-    first = tuple(Button(str(n), f"ci:{n}") for n in range(6))
-    second = tuple(Button(str(n), f"ci:{n}") for n in range(6, 11))
-    return Reply(texts.get("checkin_prompt"), (first, second, (Button(texts.get("buttons.not_now"), "ci:no"),)))
+    first = tuple(Button(str(n), CheckinAnswer(str(n)).encode()) for n in range(6))
+    second = tuple(Button(str(n), CheckinAnswer(str(n)).encode()) for n in range(6, 11))
+    not_now = Button(texts.get("buttons.not_now"), CheckinAnswer("no").encode())
+    return Reply(texts.get("checkin_prompt"), (first, second, (not_now,)))
+
+
+def push_for(kind: PushKind, language: str) -> Reply:
+    """What a push says: the check-in question, or the follow-up promised after a crisis handoff."""
+    if kind == PushKind.FOLLOWUP:
+        return Reply(crisis_text("followup_message", language))
+    return prompt(load_texts(language))
 
 
 async def _offer_specific(turn: Turn, practice_id: str, intent: str) -> None:
@@ -30,11 +41,11 @@ async def _offer_specific(turn: Turn, practice_id: str, intent: str) -> None:
     router.offer_practice(turn, practice, intent)
 
 
-async def on_button(turn: Turn, data: str) -> None:
-    answer = data.split(":", 1)[1] if ":" in data else "no"
-    await EventRepo(turn.session).record(turn.user.id, "checkin_reply", None, None, turn.now)
+async def on_button(turn: Turn, payload: CheckinAnswer) -> None:
+    answer = payload.answer
+    await EventRepo(turn.session).record(turn.user.id, EventKind.CHECKIN_REPLY, None, None, turn.now)
     if answer == "no" or not answer.isdigit():
-        turn.go("idle")
+        turn.go(Dialogue.IDLE)
         turn.say(turn.t("checkin_not_now"))
         return
     rating = int(answer)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from dialogues.buttons import Onboarding
 from dialogues.schedule import next_checkin, zone_of
 from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
+from storage.kinds import Dialogue
 
 
 def _schedule(turn: Turn, hhmm: str) -> None:
@@ -38,8 +40,8 @@ async def on_intent(turn: Turn, intent: str, result: NluResult) -> None:
     candidates = result.entity_values("time")
     hhmm = next((t for t in (parse_time_of_day(c) for c in candidates) if t), None)
     if hhmm is None:
-        turn.go("settings", "checkin")
-        turn.say(turn.t("ask_checkin"), turn.button("skip", "ob:checkin:skip"))
+        turn.go(Dialogue.SETTINGS, "checkin")
+        turn.say(turn.t("ask_checkin"), turn.button("skip", Onboarding("checkin", "skip")))
         return
     set_time(turn, hhmm)
 
@@ -65,8 +67,8 @@ def command(turn: Turn, args: tuple[str, ...]) -> None:
     if not args:
         if turn.user.checkin_time:
             confirm(turn)
-            turn.go("settings", "checkin")
-            turn.say(turn.t("ask_checkin"), turn.button("skip", "ob:checkin:skip"))
+            turn.go(Dialogue.SETTINGS, "checkin")
+            turn.say(turn.t("ask_checkin"), turn.button("skip", Onboarding("checkin", "skip")))
         else:
             turn.say(turn.t("checkin_none"))
         return

@@ -12,6 +12,7 @@ import re
 from datetime import timedelta
 
 from dialogues import practice_runner
+from dialogues.buttons import CrisisCountry, Followup, SafetyAnswer
 from dialogues.crisis_resources import (
     compose_handoff,
     compose_resources,
@@ -21,10 +22,11 @@ from dialogues.crisis_resources import (
     emergency_numbers,
     load_directory,
 )
-from dialogues.replies import Button, Reply
+from dialogues.replies import Button, Recipient, Reply
 from dialogues.turn import Turn
 from nlu.intents import CrisisKind
 from nlu.safety import SafetyDecision
+from storage.kinds import Dialogue
 from storage.repositories import CrisisRepo
 
 QUIET_AFTER_HANDOFF = timedelta(hours=24)
@@ -46,19 +48,19 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
     if turn.user.consent:  # counts for the programme report, only with the parent's OK
         await CrisisRepo(turn.session).record(turn.user.id, kind, layer, turn.now)
     turn.pause_current()
-    turn.go("idle", "after_handoff", {"kind": kind})
+    turn.go(Dialogue.IDLE, "after_handoff", {"kind": kind})
     turn.user.nudges_quiet_until = turn.now + QUIET_AFTER_HANDOFF
     language = turn.user.language or "en"
     country = country_for(turn)
     text = compose_handoff(kind, country, language)
-    followup = (Button(crisis_text("followup_yes", language), "fu:yes"),
-                Button(crisis_text("followup_no", language), "fu:no"))
+    followup = (Button(crisis_text("followup_yes", language), Followup("yes").encode()),
+                Button(crisis_text("followup_no", language), Followup("no").encode()))
     turn.say_rows(text + "\n\n" + crisis_text("followup_offer", language),
                   (*_country_rows(country, language), followup), kind="crisis")
     if turn.options.get("facilitator_enabled") and turn.user.facilitator_consent:
         # Only that a parent may need support, with their programme reference: no text, no kind.
         turn.replies.append(Reply(crisis_text("facilitator_alert", language).format(ref=turn.user.id),
-                                  kind="facilitator"))
+                                  to=Recipient.FACILITATOR))
 
 
 def believe(turn: Turn, reassurance: str | None = "safety") -> None:
@@ -72,13 +74,13 @@ def ask(turn: Turn, decision: SafetyDecision) -> None:
     leaves the parent with somewhere to turn."""
     language = turn.user.language or "en"
     turn.pause_current()
-    turn.go("safety_check", "asked", {"kind": decision.kind or "self_harm", "layer": decision.layer or "ask"})
+    turn.go(Dialogue.SAFETY_CHECK, "asked", {"kind": decision.kind or "self_harm", "layer": decision.layer or "ask"})
     emergency = emergency_numbers(country_for(turn), language)
     turn.say(
         crisis_text("safety_question", language).format(emergency=emergency),
-        Button(crisis_text("answer_yes", language), "sc:yes"),
-        Button(crisis_text("answer_no", language), "sc:no"),
-        Button(crisis_text("answer_unsure", language), "sc:unsure"),
+        Button(crisis_text("answer_yes", language), SafetyAnswer("yes").encode()),
+        Button(crisis_text("answer_no", language), SafetyAnswer("no").encode()),
+        Button(crisis_text("answer_unsure", language), SafetyAnswer("unsure").encode()),
         kind="crisis",
     )
 
@@ -86,10 +88,10 @@ def ask(turn: Turn, decision: SafetyDecision) -> None:
 async def _resume_paused(turn: Turn) -> None:
     paused = turn.take_paused()
     if not paused:
-        turn.go("idle")
+        turn.go(Dialogue.IDLE)
         return
     turn.go(paused["dialogue"], paused.get("step", ""), paused.get("data") or {})
-    if turn.dialogue == "practice":
+    if turn.dialogue == Dialogue.PRACTICE:
         practice_runner.resume(turn)
 
 
@@ -107,32 +109,32 @@ async def on_text(turn: Turn, text: str) -> None:
     await answer(turn, "no" if _CLEAR_NO.match(text or "") else "yes")
 
 
-async def on_button(turn: Turn, data: str) -> None:
-    if data.startswith("sc:"):
-        if turn.dialogue != "safety_check":
+async def on_button(turn: Turn, payload: SafetyAnswer | Followup) -> None:
+    if isinstance(payload, SafetyAnswer):
+        if turn.dialogue != Dialogue.SAFETY_CHECK:
             turn.say(turn.t("stale_button"))
             return
-        await answer(turn, data[3:])
+        await answer(turn, payload.answer)
         return
     language = turn.user.language or "en"
-    if data == "fu:yes":
+    if payload.answer == "yes":
         turn.user.followup_at = turn.now + FOLLOW_UP_AFTER
         turn.say(crisis_text("followup_confirmed", language))
-    elif data == "fu:no":
+    elif payload.answer == "no":
         turn.user.followup_at = None
         turn.say(crisis_text("followup_declined", language))
 
 
 def _country_rows(country: str | None, language: str) -> tuple[tuple[Button, ...], ...]:
     """One-tap country buttons when the country is unknown: one tap shows that country's lines."""
-    buttons = [Button(label, f"cr:{code}") for code, label in country_choices(country, language)]
+    buttons = [Button(label, CrisisCountry(code).encode()) for code, label in country_choices(country, language)]
     return tuple(tuple(buttons[i : i + 5]) for i in range(0, len(buttons), 5))
 
 
-def on_country_button(turn: Turn, data: str) -> None:
+def on_country_button(turn: Turn, payload: CrisisCountry) -> None:
     """A country tapped under a handoff or /sos: remember it and show that country's lines for
     the crisis just handed off (or every line, as /sos, when the handoff is over)."""
-    code = data.split(":", 1)[1].upper() if ":" in data else ""
+    code = payload.code.upper()
     language = turn.user.language or "en"
     if not load_directory().has(code):
         turn.say(turn.t("stale_button"))

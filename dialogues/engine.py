@@ -19,7 +19,9 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dialogues import (
+    buttons,
     checkin,
+    checkin_dispatcher,
     checkin_settings,
     crisis_handoff,
     onboarding,
@@ -34,7 +36,8 @@ from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRe
 from dialogues.replies import Reply, load_texts
 from dialogues.turn import Turn
 from storage.database import Database
-from storage.repositories import ERASED_USERS, EventRepo, StateRepo, UserRepo, load_parent
+from storage.kinds import Dialogue, EventKind
+from storage.repositories import ERASED_USERS, EventRepo, StateRepo, load_parent
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +92,7 @@ class Engine:
     async def mark_inactive(self, external_id: int) -> None:
         """The parent blocked the bot: stop scheduling anything for them."""
         try:
-            async with self.db.session() as session:
-                user = await UserRepo(session).get(external_id)
-                if user is not None:
-                    user.active = False
-                    user.next_checkin_at = None
+            await checkin_dispatcher.blocked(self.db, external_id)
         except (OperationalError, DBAPIError, OSError):
             log.warning("could not mark a blocked chat inactive")
 
@@ -135,12 +134,12 @@ class Engine:
         repo = EventRepo(turn.session)
         if isinstance(event, TextEvent):
             nlu = event.understanding.nlu
-            await repo.record(turn.user.id, "message", nlu.intent if nlu else None,
+            await repo.record(turn.user.id, EventKind.MESSAGE, nlu.intent if nlu else None,
                               nlu.confidence if nlu else None, turn.now)
         elif isinstance(event, ButtonEvent):
-            await repo.record(turn.user.id, "button", None, None, turn.now)
+            await repo.record(turn.user.id, EventKind.BUTTON, None, None, turn.now)
         else:
-            await repo.record(turn.user.id, "command", None, None, turn.now)
+            await repo.record(turn.user.id, EventKind.COMMAND, None, None, turn.now)
 
     async def _dispatch(self, turn: Turn, event: Event) -> None:
         if isinstance(event, TextEvent):
@@ -161,7 +160,7 @@ class Engine:
         if safety.action == "handoff":
             await crisis_handoff.handoff(turn, safety.kind or "self_harm", safety.layer or "net")
             return
-        if turn.dialogue == "safety_check":
+        if turn.dialogue == Dialogue.SAFETY_CHECK:
             await crisis_handoff.on_text(turn, event.text)
             return
         if safety.action == "ask":
@@ -176,14 +175,14 @@ class Engine:
         if event.truncated:
             turn.say(turn.t("too_long"))
         result = event.understanding.nlu
-        if turn.dialogue in ("onboarding", "settings") and turn.user.consent and result is not None \
+        if turn.dialogue in (Dialogue.ONBOARDING, Dialogue.SETTINGS) and turn.user.consent and result is not None \
                 and result.intent in router.OFFER_INTENTS and result.confidence >= 0.6:
             # The parent is telling us how they are, not answering the set-up question: listen.
             turn.user.onboarded = True
-            turn.go("idle")
+            turn.go(Dialogue.IDLE)
             await router.route(turn, result)
             return
-        if turn.dialogue == "onboarding":
+        if turn.dialogue == Dialogue.ONBOARDING:
             await onboarding.on_text(turn, event.text, result)
             return
         if not turn.user.consent:
@@ -191,45 +190,45 @@ class Engine:
                 turn.say(turn.t("greet_new"))
             onboarding.start(turn)
             return
-        if turn.dialogue == "practice":
+        if turn.dialogue == Dialogue.PRACTICE:
             await practice_runner.on_text(turn, event.text)
-        elif turn.dialogue == "settings":
+        elif turn.dialogue == Dialogue.SETTINGS:
             await onboarding.on_text(turn, event.text, result)
-        elif turn.dialogue == "offer":
+        elif turn.dialogue == Dialogue.OFFER:
             await router.on_offer_text(turn, result, event.text)
         else:
             await router.route(turn, result)
 
     # -- buttons ----------------------------------------------------------------------------------
     async def _on_button(self, turn: Turn, data: str) -> None:
-        prefix = data.split(":", 1)[0]
-        if prefix == "ob":
-            await onboarding.on_button(turn, data)
-        elif prefix == "cr":  # crisis lines for a country: before consent too (safety first)
-            crisis_handoff.on_country_button(turn, data)
+        payload = buttons.parse(data)
+        if isinstance(payload, buttons.Onboarding):
+            await onboarding.on_button(turn, payload)
+        elif isinstance(payload, buttons.CrisisCountry):  # crisis lines: before consent too (safety first)
+            crisis_handoff.on_country_button(turn, payload)
+        elif payload is None:
+            turn.say(turn.t("stale_button"))
         elif not turn.user.consent:
             onboarding.start(turn)
-        elif prefix in ("sc", "fu"):
-            await crisis_handoff.on_button(turn, data)
-        elif prefix == "of":
-            await router.on_offer_button(turn, data)
-        elif prefix in ("pr", "rt"):
-            await practice_runner.on_button(turn, data)
-        elif prefix == "ci":
-            await checkin.on_button(turn, data)
-        elif prefix == "dl":
-            await privacy.on_delete_button(turn, data)
-        elif prefix == "cl":
-            await router.on_clarify_button(turn, data)
-        elif prefix == "pp":  # continue a paused practice
+        elif isinstance(payload, (buttons.SafetyAnswer, buttons.Followup)):
+            await crisis_handoff.on_button(turn, payload)
+        elif isinstance(payload, buttons.Offer):
+            await router.on_offer_button(turn, payload)
+        elif isinstance(payload, (buttons.PracticeStep, buttons.Rating)):
+            await practice_runner.on_button(turn, payload)
+        elif isinstance(payload, buttons.CheckinAnswer):
+            await checkin.on_button(turn, payload)
+        elif isinstance(payload, buttons.DeleteConfirm):
+            await privacy.on_delete_button(turn, payload)
+        elif isinstance(payload, buttons.Clarify):
+            await router.on_clarify_button(turn, payload)
+        elif isinstance(payload, buttons.ContinuePaused):
             await self._cmd_practice(turn, ())
-        else:
-            turn.say(turn.t("stale_button"))
 
     # -- commands ---------------------------------------------------------------------------------
     async def _cmd_start(self, turn: Turn, args: tuple[str, ...]) -> None:
         if turn.user.consent and turn.user.onboarded:
-            turn.go("idle")
+            turn.go(Dialogue.IDLE)
             turn.say(turn.t("greet", variant=0))
             turn.say(turn.t("help"))
             return
@@ -245,32 +244,32 @@ class Engine:
         if not turn.user.consent:
             onboarding.start(turn)
             return
-        if turn.dialogue == "practice":
+        if turn.dialogue == Dialogue.PRACTICE:
             practice_runner.resume(turn)
             return
         paused = turn.state.paused
-        if paused and paused.get("dialogue") == "practice":
+        if paused and paused.get("dialogue") == Dialogue.PRACTICE:
             turn.take_paused()
-            turn.go("practice", paused.get("step", ""), paused.get("data") or {})
+            turn.go(Dialogue.PRACTICE, paused.get("step", ""), paused.get("data") or {})
             practice_runner.resume(turn)
             return
         await router.offer(turn, "request_practice")
 
     async def _cmd_cancel(self, turn: Turn, args: tuple[str, ...]) -> None:
-        if turn.dialogue == "practice":
+        if turn.dialogue == Dialogue.PRACTICE:
             await practice_runner.stop(turn)
-        elif turn.dialogue == "onboarding" and not turn.user.consent:
-            turn.go("idle", "declined")
+        elif turn.dialogue == Dialogue.ONBOARDING and not turn.user.consent:
+            turn.go(Dialogue.IDLE, "declined")
             turn.say(turn.t("consent_declined"))
-        elif turn.dialogue == "onboarding":
+        elif turn.dialogue == Dialogue.ONBOARDING:
             turn.user.onboarded = True
-            turn.go("idle")
+            turn.go(Dialogue.IDLE)
             turn.say(turn.t("cancel_done"))
-        elif turn.dialogue in ("idle",) and not turn.state.paused:
+        elif turn.dialogue in (Dialogue.IDLE,) and not turn.state.paused:
             turn.say(turn.t("cancel_nothing"))
         else:
             turn.take_paused()
-            turn.go("idle")
+            turn.go(Dialogue.IDLE)
             turn.say(turn.t("cancel_done"))
 
     async def _setting(self, turn: Turn, step: str, args: tuple[str, ...]) -> None:

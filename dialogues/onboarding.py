@@ -7,12 +7,14 @@ beyond the bare user row needed to remember that we asked.
 from __future__ import annotations
 
 from dialogues import checkin_settings
+from dialogues.buttons import Onboarding
 from dialogues.countries import countries, find_country, find_timezone
 from dialogues.replies import Button, available_languages
 from dialogues.schedule import next_checkin
 from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
+from storage.kinds import Dialogue
 
 STEPS = ("consent", "facilitator", "language", "country", "timezone", "checkin")
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
@@ -20,36 +22,37 @@ CHECKIN_CHOICES = ("08:00", "12:30", "20:00")
 
 
 def start(turn: Turn) -> None:
-    turn.go("onboarding", "consent")
+    turn.go(Dialogue.ONBOARDING, "consent")
     turn.say(turn.t("welcome"))
     _ask(turn, "consent")
 
 
 def _ask(turn: Turn, step: str) -> None:
     turn.state.step = step
-    skip = turn.button("skip", f"ob:{step}:skip")
+    skip = turn.button("skip", Onboarding(step, "skip"))
     if step == "consent":
-        turn.say(turn.t("consent"), turn.button("agree", "ob:consent:yes"),
-                 turn.button("more_info", "ob:consent:info"), turn.button("decline", "ob:consent:no"))
+        turn.say(turn.t("consent"), turn.button("agree", Onboarding("consent", "yes")),
+                 turn.button("more_info", Onboarding("consent", "info")),
+                 turn.button("decline", Onboarding("consent", "no")))
     elif step == "facilitator":
-        turn.say(turn.t("ask_facilitator"), turn.button("agree", "ob:facilitator:yes"),
-                 turn.button("decline", "ob:facilitator:no"))
+        turn.say(turn.t("ask_facilitator"), turn.button("agree", Onboarding("facilitator", "yes")),
+                 turn.button("decline", Onboarding("facilitator", "no")))
     elif step == "language":
         langs = available_languages()
         turn.say(turn.t("ask_language"),
-                 *(Button(LANGUAGE_NAMES.get(code, code), f"ob:language:{code}") for code in langs), skip)
+                 *(Button(LANGUAGE_NAMES.get(code, code), Onboarding("language", code).encode()) for code in langs), skip)
     elif step == "country":
-        buttons = [Button(code, f"ob:country:{code}") for code in countries()]
+        buttons = [Button(code, Onboarding("country", code).encode()) for code in countries()]
         turn.say(turn.t("ask_country"), *buttons, skip, per_row=3)
     elif step == "timezone":
         info = countries().get(turn.user.country or "")
         zones = info.timezones[:6] if info else ("Europe/London", "America/New_York", "Australia/Sydney")
         turn.say(turn.t("ask_timezone"),
-                 *(Button(z.split("/")[-1].replace("_", " "), f"ob:timezone:{z}") for z in zones), skip,
+                 *(Button(z.split("/")[-1].replace("_", " "), Onboarding("timezone", z).encode()) for z in zones), skip,
                  per_row=2)
     elif step == "checkin":
         turn.say(turn.t("ask_checkin"),
-                 *(Button(t, f"ob:checkin:{t}") for t in CHECKIN_CHOICES), skip)
+                 *(Button(t, Onboarding("checkin", t).encode()) for t in CHECKIN_CHOICES), skip)
 
 
 def _next(turn: Turn, after: str) -> None:
@@ -79,7 +82,7 @@ class _NoInfo:
 
 def _finish(turn: Turn) -> None:
     turn.user.onboarded = True
-    turn.go("idle")
+    turn.go(Dialogue.IDLE)
     turn.say(turn.t("onboarding_done"))
 
 
@@ -125,30 +128,27 @@ def _consent(turn: Turn, answer: str) -> None:
         turn.user.consent_at = turn.now
         _next(turn, "consent")
     elif answer == "info":
-        turn.say(turn.t("consent_details"), turn.button("agree", "ob:consent:yes"),
-                 turn.button("decline", "ob:consent:no"))
+        turn.say(turn.t("consent_details"), turn.button("agree", Onboarding("consent", "yes")),
+                 turn.button("decline", Onboarding("consent", "no")))
     else:
         turn.user.consent = False
-        turn.go("idle", "declined")
+        turn.go(Dialogue.IDLE, "declined")
         turn.say(turn.t("consent_declined"))
 
 
-async def on_button(turn: Turn, data: str) -> None:
-    parts = data.split(":", 2)
-    if len(parts) != 3:
-        return
-    _, step, value = parts
+async def on_button(turn: Turn, payload: Onboarding) -> None:
+    step, value = payload.step, payload.value
     if step == "consent":
         _consent(turn, value)
         return
-    if turn.dialogue not in ("onboarding", "settings") or not turn.user.consent:
+    if turn.dialogue not in (Dialogue.ONBOARDING, Dialogue.SETTINGS) or not turn.user.consent:
         turn.say(turn.t("stale_button"))
         return
     if value != "skip" and not _apply(turn, step, value):
         _ask(turn, step)
         return
-    if turn.dialogue == "settings":
-        turn.go("idle")
+    if turn.dialogue == Dialogue.SETTINGS:
+        turn.go(Dialogue.IDLE)
         return
     _next(turn, step)
 
@@ -164,18 +164,18 @@ async def on_text(turn: Turn, text: str, result: NluResult | None) -> None:
         elif intent == "deny" or lowered in ("no", "no thanks", "nope"):
             _consent(turn, "no")
         else:
-            turn.say(turn.t("consent_needed"), turn.button("agree", "ob:consent:yes"),
-                     turn.button("decline", "ob:consent:no"))
+            turn.say(turn.t("consent_needed"), turn.button("agree", Onboarding("consent", "yes")),
+                     turn.button("decline", Onboarding("consent", "no")))
         return
     if lowered in ("skip", "no", "no thanks", "later", "not now"):
-        await on_button(turn, f"ob:{step}:skip")
+        await on_button(turn, Onboarding(step, "skip"))
         return
-    await on_button(turn, f"ob:{step}:{text.strip()[:60]}")
+    await on_button(turn, Onboarding(step, text.strip()[:60]))
 
 
 def ask_setting(turn: Turn, step: str) -> None:
     """/language, /country, /timezone without an argument: ask just that one question."""
-    turn.go("settings", step)
+    turn.go(Dialogue.SETTINGS, step)
     _ask(turn, step)
 
 

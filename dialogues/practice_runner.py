@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 
+from dialogues.buttons import PracticeStep, Rating
 from dialogues.replies import Button
 from dialogues.time_parse import parse_rating
 from dialogues.turn import Turn
 from practices.schema import Practice
+from storage.kinds import Dialogue
 from storage.repositories import PracticeRepo
 
 _STOP = re.compile(
@@ -27,14 +29,14 @@ def wants_to_stop(text: str) -> bool:
 
 
 def _rating_buttons(turn: Turn, session_id: int, phase: str) -> tuple[tuple[Button, ...], ...]:
-    first = tuple(Button(str(n), f"rt:{session_id}:{phase}:{n}") for n in range(6))
-    second = tuple(Button(str(n), f"rt:{session_id}:{phase}:{n}") for n in range(6, 11))
-    return (first, second, (turn.button("stop", f"pr:{session_id}:x:stop"),))
+    first = tuple(Button(str(n), Rating(session_id, phase, n).encode()) for n in range(6))
+    second = tuple(Button(str(n), Rating(session_id, phase, n).encode()) for n in range(6, 11))
+    return (first, second, (turn.button("stop", PracticeStep(session_id, "x", "stop")),))
 
 
 async def start(turn: Turn, practice: Practice) -> None:
     session = await PracticeRepo(turn.session).start(turn.user.id, practice.id, turn.now)
-    turn.go("practice", "rate_before", {"sid": session.id, "pid": practice.id, "i": 0})
+    turn.go(Dialogue.PRACTICE, "rate_before", {"sid": session.id, "pid": practice.id, "i": 0})
     turn.say(turn.t("practice_intro", title=practice.title, minutes=practice.duration_minutes,
                     intro=practice.intro))
     turn.say_rows(turn.t("rate_before"), _rating_buttons(turn, session.id, "b"))
@@ -59,8 +61,8 @@ def _show_step(turn: Turn) -> None:
     turn.state.step = f"step:{index}"
     turn.say(
         "\n\n".join(parts),
-        turn.button("done" if last else "next", f"pr:{sid}:{index}:next"),
-        turn.button("stop", f"pr:{sid}:{index}:stop"),
+        turn.button("done" if last else "next", PracticeStep(sid, str(index), "next")),
+        turn.button("stop", PracticeStep(sid, str(index), "stop")),
     )
 
 
@@ -100,7 +102,7 @@ async def _finish(turn: Turn, rating: int) -> None:
         key = "practice_change_down" if rating < before else (
             "practice_change_same" if rating == before else "practice_change_up")
         lines.append(turn.t(key, before=before, after=rating))
-    turn.go("idle")
+    turn.go(Dialogue.IDLE)
     turn.say("\n\n".join(lines))
     await progress.after_finish(turn, already_today)
 
@@ -109,7 +111,7 @@ async def stop(turn: Turn) -> None:
     sid = turn.data.get("sid")
     if sid is not None:
         await PracticeRepo(turn.session).abandon(sid, turn.now)
-    turn.go("idle")
+    turn.go(Dialogue.IDLE)
     turn.say(turn.t("practice_stopped"))
 
 
@@ -132,24 +134,22 @@ async def on_text(turn: Turn, text: str) -> None:
     await _advance(turn)
 
 
-async def on_button(turn: Turn, data: str) -> None:
-    """`pr:<sid>:<step>:next|stop` and `rt:<sid>:<b|a>:<n>`; anything stale is ignored."""
-    parts = data.split(":")
-    if turn.dialogue != "practice" or len(parts) != 4 or str(turn.data.get("sid")) != parts[1]:
+async def on_button(turn: Turn, payload: PracticeStep | Rating) -> None:
+    """A step's next/stop, or a rating before ("b") or after ("a"); anything stale is ignored."""
+    if turn.dialogue != Dialogue.PRACTICE or turn.data.get("sid") != payload.session_id:
         turn.say(turn.t("stale_button"))
         return
-    kind, _, where, action = parts
-    if kind == "pr":
-        if action == "stop":
+    if isinstance(payload, PracticeStep):
+        if payload.action == "stop":
             await stop(turn)
-        elif action == "next" and turn.step == f"step:{where}":
+        elif payload.action == "next" and turn.step == f"step:{payload.index}":
             await _advance(turn)
         return  # a repeated "next" for a step already passed does nothing
-    if kind == "rt" and action.isdigit() and 0 <= int(action) <= 10:
-        if where == "b" and turn.step == "rate_before":
-            await _record_before(turn, int(action))
-        elif where == "a" and turn.step == "rate_after":
-            await _finish(turn, int(action))
+    if 0 <= payload.value <= 10:
+        if payload.phase == "b" and turn.step == "rate_before":
+            await _record_before(turn, payload.value)
+        elif payload.phase == "a" and turn.step == "rate_after":
+            await _finish(turn, payload.value)
 
 
 def resume(turn: Turn) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from dialogues.buttons import DeleteConfirm
 from dialogues.replies import Reply
 from dialogues.turn import Turn
 from storage.repositories import UserRepo, export_user
@@ -20,11 +21,12 @@ async def export(turn: Turn) -> None:
 
 
 def ask_delete(turn: Turn) -> None:
-    turn.say(turn.t("delete_confirm"), turn.button("delete_yes", "dl:yes"), turn.button("delete_no", "dl:no"))
+    turn.say(turn.t("delete_confirm"), turn.button("delete_yes", DeleteConfirm("yes")),
+             turn.button("delete_no", DeleteConfirm("no")))
 
 
-async def on_delete_button(turn: Turn, data: str) -> None:
-    if data != "dl:yes":
+async def on_delete_button(turn: Turn, payload: DeleteConfirm) -> None:
+    if payload.answer != "yes":
         turn.say(turn.t("delete_kept"))
         return
     await UserRepo(turn.session).delete_everything(turn.user.id)

@@ -8,6 +8,7 @@ new file, not new code.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,14 @@ class Button:
             raise ValueError(f"button data too long: {self.data!r}")
 
 
+class Recipient(StrEnum):
+    """Who a reply is for: the parent in this chat, or the programme's facilitator (an alert that
+    a parent may need support; adapters send it only where a facilitator chat is configured)."""
+
+    PARENT = "parent"
+    FACILITATOR = "facilitator"
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     text: str = ""
@@ -36,6 +45,7 @@ class Reply:
     document: bytes | None = None  # a file to send (e.g. the /mydata export)
     document_name: str | None = None
     kind: str = "message"  # message | photo | crisis (adapters may send crisis replies first/unthrottled)
+    to: Recipient = Recipient.PARENT
 
     @property
     def button_list(self) -> list[Button]:

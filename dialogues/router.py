@@ -7,12 +7,14 @@ to someone drowning in self-blame feels like not being heard.
 from __future__ import annotations
 
 from dialogues import checkin_settings, practice_runner
+from dialogues.buttons import Clarify, Offer
 from dialogues.replies import Button
 from dialogues.turn import Turn
 from nlu.client import NluResult
 from nlu.intents import DISTRESS_INTENTS
 from practices.recommender import PastSession, recommend
 from practices.schema import Practice
+from storage.kinds import Dialogue
 from storage.repositories import PracticeRepo
 
 #: Below this confidence Tend asks instead of guessing (chosen on the held-out split, see README).
@@ -46,7 +48,7 @@ async def offer(turn: Turn, intent: str, exclude: list[str] | None = None) -> No
     exclude = list(exclude or [])
     practice = recommend(intent, await history(turn), turn.library, exclude=exclude)
     if practice is None:
-        turn.go("idle")
+        turn.go(Dialogue.IDLE)
         turn.say(turn.t("offer_nothing_else"))
         return
     offer_practice(turn, practice, intent, exclude)
@@ -54,20 +56,19 @@ async def offer(turn: Turn, intent: str, exclude: list[str] | None = None) -> No
 
 def offer_practice(turn: Turn, practice: Practice, intent: str, exclude: list[str] | None = None) -> None:
     """Offer one named practice with "Yes, let's try" / "Not now" / "Something else"."""
-    turn.go("offer", "", {"intent": intent, "pid": practice.id, "excluded": list(exclude or [])})
+    turn.go(Dialogue.OFFER, "", {"intent": intent, "pid": practice.id, "excluded": list(exclude or [])})
     turn.say(
         turn.t("offer", title=practice.title, summary=practice.summary, minutes=practice.duration_minutes),
-        turn.button("yes_try", f"of:yes:{practice.id}"),
-        turn.button("not_now", "of:no"),
-        turn.button("something_else", "of:else"),
+        turn.button("yes_try", Offer("yes", practice.id)),
+        turn.button("not_now", Offer("no")),
+        turn.button("something_else", Offer("else")),
     )
 
 
-async def on_offer_button(turn: Turn, data: str) -> None:
-    parts = data.split(":")
-    action = parts[1] if len(parts) > 1 else ""
+async def on_offer_button(turn: Turn, payload: Offer) -> None:
+    action = payload.action
     if action == "yes":
-        practice_id = parts[2] if len(parts) > 2 else turn.data.get("pid")
+        practice_id = payload.practice_id or turn.data.get("pid")
         try:
             practice = turn.library.get(str(practice_id))
         except KeyError:
@@ -75,10 +76,10 @@ async def on_offer_button(turn: Turn, data: str) -> None:
             return
         await practice_runner.start(turn, practice)
     elif action == "no":
-        turn.go("idle")
+        turn.go(Dialogue.IDLE)
         turn.say(turn.varied("offer_declined"))
     elif action == "else":
-        if turn.dialogue != "offer":
+        if turn.dialogue != Dialogue.OFFER:
             turn.say(turn.t("stale_button"))
             return
         excluded = [*turn.data.get("excluded", []), turn.data.get("pid")]
@@ -88,9 +89,9 @@ async def on_offer_button(turn: Turn, data: str) -> None:
 async def on_offer_text(turn: Turn, result: NluResult | None, text: str) -> None:
     intent = result.intent if result else None
     if intent == "affirm":
-        await on_offer_button(turn, f"of:yes:{turn.data.get('pid')}")
+        await on_offer_button(turn, Offer("yes", turn.data.get("pid")))
     elif intent == "deny" or practice_runner.wants_to_stop(text):
-        await on_offer_button(turn, "of:no")
+        await on_offer_button(turn, Offer("no"))
     else:
         await route(turn, result)
 
@@ -98,14 +99,14 @@ async def on_offer_text(turn: Turn, result: NluResult | None, text: str) -> None
 def _clarify(turn: Turn, result: NluResult) -> None:
     labels = turn.texts.raw("clarify_labels")
     choices = [s.name for s in result.ranking if s.name in labels][:3]
-    buttons = [Button(labels[name], f"cl:{name}") for name in choices]
-    buttons.append(Button(labels["other"], "cl:other"))
-    turn.go("idle")
+    buttons = [Button(labels[name], Clarify(name).encode()) for name in choices]
+    buttons.append(Button(labels["other"], Clarify("other").encode()))
+    turn.go(Dialogue.IDLE)
     turn.say(turn.t("clarify"), *buttons, per_row=2)
 
 
-async def on_clarify_button(turn: Turn, data: str) -> None:
-    intent = data.split(":", 1)[1] if ":" in data else "other"
+async def on_clarify_button(turn: Turn, payload: Clarify) -> None:
+    intent = payload.intent
     if intent == "other" or intent not in OFFER_INTENTS:
         turn.say(turn.t("clarify_other"))
         return
@@ -116,7 +117,7 @@ async def respond_to_intent(turn: Turn, intent: str) -> None:
     if intent in DISTRESS_INTENTS or intent == "positive":
         turn.say(turn.varied(f"reflect.{intent}"))
         if in_quiet_period(turn):
-            turn.go("idle")
+            turn.go(Dialogue.IDLE)
             turn.say(turn.t("offer_quiet"))
             return
         await offer(turn, intent)
@@ -134,7 +135,7 @@ async def route(turn: Turn, result: NluResult | None) -> None:
     if result.confidence < LOW_CONFIDENCE and intent not in _CHEAP:
         _clarify(turn, result)
         return
-    turn.go("idle")
+    turn.go(Dialogue.IDLE)
     if intent in OFFER_INTENTS:
         await respond_to_intent(turn, intent)
     elif intent == "greet":

@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from dialogues.buttons import Payload
 from dialogues.replies import Button, Reply, Texts, load_texts, rows
 from dialogues.schedule import zone_of
 from practices.library import PracticeLibrary, load_library
+from storage.kinds import Dialogue
 from storage.models import ConversationState, User
 
 
@@ -58,8 +60,8 @@ class Turn:
     def say_rows(self, text: str, button_rows: tuple[tuple[Button, ...], ...], kind: str = "message") -> None:
         self.replies.append(Reply(text=text, buttons=button_rows, kind=kind))
 
-    def button(self, key: str, data: str) -> Button:
-        return Button(self.t(f"buttons.{key}"), data)
+    def button(self, key: str, payload: Payload) -> Button:
+        return Button(self.t(f"buttons.{key}"), payload.encode())
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -85,7 +87,7 @@ class Turn:
 
     def pause_current(self) -> None:
         """Keep the running dialogue aside (e.g. a practice during a crisis handoff)."""
-        if self.state.dialogue in ("idle", "safety_check") or self.state.paused:
+        if self.state.dialogue in (Dialogue.IDLE, Dialogue.SAFETY_CHECK) or self.state.paused:
             return
         self.state.paused = {
             "dialogue": self.state.dialogue, "step": self.state.step, "data": dict(self.data),

@@ -38,6 +38,8 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncAttrs
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.kinds import Dialogue, EventKind, NameColumn, PushKind
+
 #: Deterministic constraint names, so migrations can refer to (and drop) them on both backends.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -47,10 +49,7 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-#: The dialogues a conversation can be in (documentation; the column is a plain string so a new
-#: dialogue needs no migration).
-DIALOGUES = ("idle", "onboarding", "settings", "offer", "practice", "safety_check", "checkin")
-EVENT_KINDS = ("message", "button", "command", "checkin")
+#: The names these columns hold (dialogues, event kinds, push kinds) are enums in storage/kinds.py.
 CRISIS_LAYERS = ("net", "nlu", "ask")
 
 #: A 64-bit key on PostgreSQL for tables that grow with every message; on SQLite only an
@@ -133,7 +132,8 @@ class ConversationState(Base):
     __tablename__ = "conversation_states"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    dialogue: Mapped[str] = mapped_column(String(32), default="idle", server_default="idle")
+    dialogue: Mapped[Dialogue] = mapped_column(NameColumn(Dialogue, 32), default=Dialogue.IDLE,
+                                               server_default=Dialogue.IDLE.value)
     step: Mapped[str] = mapped_column(String(64), default="")
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     paused: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -172,7 +172,7 @@ class Event(Base):
 
     id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[EventKind] = mapped_column(NameColumn(EventKind, 16))
     intent: Mapped[str | None] = mapped_column(String(40))
     confidence: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
@@ -215,7 +215,7 @@ class Outbox(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[PushKind] = mapped_column(NameColumn(PushKind, 16))
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.kinds import EventKind
 from storage.models import CrisisEvent, Event, PracticeSession, User
 
 MIN_CELL = 5
@@ -49,10 +50,10 @@ async def programme_report(session: AsyncSession, now: datetime, *, weeks: int =
 
     kinds = (await session.execute(
         select(Event.kind, func.count(), func.count(func.distinct(Event.user_id)))
-        .where(Event.kind.in_(("checkin_sent", "checkin_reply"))).group_by(Event.kind))).all()
+        .where(Event.kind.in_((EventKind.CHECKIN_SENT, EventKind.CHECKIN_REPLY))).group_by(Event.kind))).all()
     by_kind = {k: (n, p) for k, n, p in kinds}
-    sent, sent_people = by_kind.get("checkin_sent", (0, 0))
-    replied, _ = by_kind.get("checkin_reply", (0, 0))
+    sent, sent_people = by_kind.get(EventKind.CHECKIN_SENT, (0, 0))
+    replied, _ = by_kind.get(EventKind.CHECKIN_REPLY, (0, 0))
     response = round(replied / sent, 3) if sent else None
 
     crisis = (await session.execute(

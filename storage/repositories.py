@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified, instance_dict
 
+from storage.kinds import Dialogue
 from storage.models import Base, ConversationState, CrisisEvent, Event, PracticeSession, ProcessedUpdate, User
 
 #: session.info key: ids of parents erased in this unit of work (their objects must not be saved).
@@ -115,32 +116,12 @@ class UserRepo:
         self.session.info.setdefault(ERASED_USERS, set()).add(user_id)
         return counts
 
-    async def due_checkins(self, now: datetime, limit: int = 1000) -> list[User]:
-        """Active parents whose next check-in is due, oldest first.
-
-        On PostgreSQL the rows are locked with SKIP LOCKED, so several scheduler processes
-        claim disjoint batches; the caller moves `next_checkin_at` on in the same unit of work.
-        Quiet hours, pauses and post-crisis quiet are the scheduler's decision, not this query's.
-        """
-        query = (
-            select(User)
-            .where(User.active.is_(True), User.next_checkin_at.is_not(None), User.next_checkin_at <= now)
-            .order_by(User.next_checkin_at, User.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list((await self.session.execute(query)).scalars())
-
-    async def due_followups(self, now: datetime, limit: int = 1000) -> list[User]:
-        """Active parents whose post-handoff follow-up is due (locked like `due_checkins`)."""
-        query = (
-            select(User)
-            .where(User.active.is_(True), User.followup_at.is_not(None), User.followup_at <= now)
-            .order_by(User.followup_at, User.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        return list((await self.session.execute(query)).scalars())
+    async def mark_inactive(self, external_id: int) -> None:
+        """The parent blocked the bot: nothing more is scheduled or sent to them."""
+        user = await self.get(external_id)
+        if user is not None:
+            user.active = False
+            user.next_checkin_at = None
 
 
 class StateRepo:
@@ -160,7 +141,7 @@ class StateRepo:
             return state
         values = {
             "user_id": user_id,
-            "dialogue": "idle",
+            "dialogue": Dialogue.IDLE,
             "step": "",
             "data": {},
             "version": 0,

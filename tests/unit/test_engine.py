@@ -10,7 +10,7 @@ from bot.conversation import Conversation
 from dialogues.clock import FixedClock
 from dialogues.engine import Engine
 from dialogues.events import UserRef
-from dialogues.replies import Reply, load_texts
+from dialogues.replies import Recipient, Reply, load_texts
 from nlu.understanding import Understander
 from storage.database import Database
 from storage.migrate import upgrade_to_head
@@ -496,7 +496,7 @@ async def test_facilitator_alert_only_with_consent_and_config(db, clock, nlu) ->
     await chat.tap("GB")
     await chat.tap("Skip")
     replies = await chat.say("i want to kill myself")
-    alerts = [r for r in replies if r.kind == "facilitator"]
+    alerts = [r for r in replies if r.to == Recipient.FACILITATOR]
     assert len(alerts) == 1 and "kill" not in alerts[0].text and "#" in alerts[0].text
     # Without consent: no alert.
     other = Chat(Conversation(engine, Understander(nlu)), UserRef(31338, "en-GB"))
@@ -505,7 +505,7 @@ async def test_facilitator_alert_only_with_consent_and_config(db, clock, nlu) ->
     await other.tap("No thanks")
     await other.tap("GB")
     await other.tap("Skip")
-    assert not [r for r in await other.say("i want to kill myself") if r.kind == "facilitator"]
+    assert not [r for r in await other.say("i want to kill myself") if r.to == Recipient.FACILITATOR]
 
 
 async def test_no_facilitator_step_when_not_configured(onboarded: Chat) -> None:

@@ -26,6 +26,7 @@ from storage.models import (
     ProcessedUpdate,
     User,
 )
+from storage.outbox import CheckinQueue, Decision
 from storage.repositories import (
     CrisisRepo,
     EventRepo,
@@ -196,7 +197,7 @@ async def test_datetimes_come_back_aware_utc_and_naive_ones_are_refused(
 
 
 @pytest.mark.asyncio
-async def test_due_checkins_and_followups(db: Database, external_ids: NewId) -> None:
+async def test_the_queue_claims_due_schedules_once_oldest_first(db: Database, external_ids: NewId) -> None:
     # Far-future instants keep other tests' parents (with no schedule) out of the picture.
     base = datetime(2090, 1, 1, tzinfo=UTC)
     early, late, blocked, later = [await new_user(db, external_ids()) for _ in range(4)]
@@ -213,14 +214,29 @@ async def test_due_checkins_and_followups(db: Database, external_ids: NewId) -> 
             row.next_checkin_at = at
             row.followup_at = at
             row.active = user is not blocked
-    async with db.session() as s:
-        due = await UserRepo(s).due_checkins(base + timedelta(minutes=5))
-        follow = await UserRepo(s).due_followups(base + timedelta(minutes=5))
-        first_only = await UserRepo(s).due_checkins(base + timedelta(hours=1), limit=1)
+    claimed: list[int] = []
+    followed: list[datetime] = []
+
+    def decide(row: object, now: datetime) -> Decision:
+        claimed.append(row.id)  # type: ignore[attr-defined]
+        return Decision(False, now + timedelta(days=7))  # skip, and move the schedule on
+
+    def in_time(due: datetime) -> bool:
+        followed.append(due)
+        return False
+
+    queue = CheckinQueue(db)
+    assert await queue.queue_due(base + timedelta(minutes=5), decide, in_time) == 0
     mine = {early.id, late.id, blocked.id, later.id}
-    assert [u.id for u in due if u.id in mine] == [early.id, late.id]
-    assert [u.id for u in follow if u.id in mine] == [early.id, late.id]
-    assert len(first_only) == 1
+    assert [i for i in claimed if i in mine] == [early.id, late.id]  # due, active, oldest first
+    assert sorted(followed)[-2:] == [base, base + timedelta(minutes=5)]
+    claimed.clear()
+    await queue.queue_due(base + timedelta(minutes=5), decide, in_time)
+    assert not [i for i in claimed if i in mine]  # the schedules moved on: claimed once
+    async with db.session() as s:
+        moved = await UserRepo(s).by_id(early.id)
+        assert moved is not None and moved.next_checkin_at == base + timedelta(minutes=5) + timedelta(days=7)
+        assert moved.followup_at is None
 
 
 # -- conversation state ---------------------------------------------------------------------------

@@ -1,0 +1,140 @@
+"""What a button says when it is tapped: small typed payloads with one encoding.
+
+Why: Telegram hands back at most 64 bytes of `callback_data`, so payloads are short strings
+("of:yes:rain"). They used to be built by f-strings in ten places and taken apart by `split(":")`
+in eight, each with its own idea of the fields. Now each kind of button is a dataclass with a
+two-letter prefix; `encode` writes it and `parse` reads any of them back, typed, or returns None
+for data this version does not know (a button from an old message), which the engine answers with
+a kind "that button has expired".
+
+The last field takes the rest of the data, so a value may hold a colon ("ob:checkin:21:00").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar, get_type_hints
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    PREFIX: ClassVar[str] = ""
+
+    def encode(self) -> str:
+        values = [getattr(self, f.name) for f in dataclasses.fields(self)]
+        while values and values[-1] is None:
+            values.pop()
+        return ":".join([self.PREFIX, *("" if v is None else str(v) for v in values)])
+
+
+@dataclass(frozen=True, slots=True)
+class Onboarding(Payload):
+    PREFIX: ClassVar[str] = "ob"
+    step: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisCountry(Payload):
+    """The crisis lines of one country, one tap away (works before consent too)."""
+
+    PREFIX: ClassVar[str] = "cr"
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyAnswer(Payload):
+    PREFIX: ClassVar[str] = "sc"
+    answer: str  # yes | no | unsure
+
+
+@dataclass(frozen=True, slots=True)
+class Followup(Payload):
+    """Whether Tend may check on the parent a few hours after a handoff."""
+
+    PREFIX: ClassVar[str] = "fu"
+    answer: str  # yes | no
+
+
+@dataclass(frozen=True, slots=True)
+class Offer(Payload):
+    PREFIX: ClassVar[str] = "of"
+    action: str  # yes | no | else
+    practice_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clarify(Payload):
+    """The parent's answer to "is this mostly about...?"."""
+
+    PREFIX: ClassVar[str] = "cl"
+    intent: str
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeStep(Payload):
+    PREFIX: ClassVar[str] = "pr"
+    session_id: int
+    index: str  # a step index, or "x" for the rating screens
+    action: str  # next | stop
+
+
+@dataclass(frozen=True, slots=True)
+class Rating(Payload):
+    """A 0–10 rating before or after a practice."""
+
+    PREFIX: ClassVar[str] = "rt"
+    session_id: int
+    phase: str  # "b" before the practice, "a" after
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckinAnswer(Payload):
+    PREFIX: ClassVar[str] = "ci"
+    answer: str  # 0..10 or "no"
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteConfirm(Payload):
+    PREFIX: ClassVar[str] = "dl"
+    answer: str  # yes | no
+
+
+@dataclass(frozen=True, slots=True)
+class ContinuePaused(Payload):
+    """Go back to a practice a crisis handoff paused."""
+
+    PREFIX: ClassVar[str] = "pp"
+
+
+PAYLOADS: dict[str, type[Payload]] = {
+    cls.PREFIX: cls for cls in (Onboarding, CrisisCountry, SafetyAnswer, Followup, Offer, Clarify, PracticeStep,
+                                Rating, CheckinAnswer, DeleteConfirm, ContinuePaused)
+}
+
+
+def parse(data: str) -> Payload | None:
+    """The payload a button carried, or None when it is not one this version writes."""
+    prefix, _, rest = data.partition(":")
+    cls = PAYLOADS.get(prefix)
+    if cls is None:
+        return None
+    fields = dataclasses.fields(cls)
+    if not fields:
+        return cls()
+    parts = rest.split(":", len(fields) - 1) if rest else []
+    hints = get_type_hints(cls)
+    values: dict[str, object] = {}
+    for field, raw in zip(fields, parts, strict=False):
+        if hints[field.name] is int:
+            if not raw.lstrip("-").isdigit():
+                return None
+            values[field.name] = int(raw)
+        else:
+            values[field.name] = raw
+    missing = [f for f in fields[len(parts):] if f.default is dataclasses.MISSING]
+    if missing:
+        return None
+    return cls(**values)
