@@ -74,7 +74,7 @@ def ask(turn: Turn, decision: SafetyDecision) -> None:
     leaves the parent with somewhere to turn."""
     language = turn.user.language or "en"
     turn.pause_current()
-    turn.go(Dialogue.SAFETY_CHECK, "asked", {"kind": decision.kind or "self_harm", "layer": decision.layer or "ask"})
+    turn.go(Dialogue.SAFETY_CHECK, "asked", {"kind": decision.kind or CrisisKind.SELF_HARM, "layer": decision.layer or "ask"})
     emergency = emergency_numbers(country_for(turn), language)
     turn.say(
         crisis_text("safety_question", language).format(emergency=emergency),
@@ -97,7 +97,7 @@ async def _resume_paused(turn: Turn) -> None:
 
 async def answer(turn: Turn, choice: str) -> None:
     """`yes` and `unsure` hand off; only a clear `no` does not."""
-    kind: CrisisKind = turn.data.get("kind", "self_harm")
+    kind: CrisisKind = CrisisKind(turn.data.get("kind", CrisisKind.SELF_HARM))
     if choice in ("yes", "unsure"):
         await handoff(turn, kind, "ask")
         return

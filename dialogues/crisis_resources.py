@@ -16,20 +16,21 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from nlu.intents import CrisisKind
+
 CONTENT = Path(__file__).with_name("content")
 RESOURCES_PATH = CONTENT / "crisis_resources.yml"
 TELEGRAM_LIMIT = 4096
 FALLBACK = "INTL"
 
-CrisisKind = Literal["self_harm", "harm_others", "unsafe_home", "medical", "child_at_risk"]
-KINDS: tuple[CrisisKind, ...] = ("self_harm", "harm_others", "unsafe_home", "medical", "child_at_risk")
+KINDS: tuple[CrisisKind, ...] = tuple(CrisisKind)
 
 
 class Service(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     service: str = Field(min_length=1)
-    kinds: tuple[Literal["self_harm", "harm_others", "unsafe_home", "medical", "child_at_risk", "all"], ...] = Field(
+    kinds: tuple[CrisisKind | Literal["all"], ...] = Field(
         min_length=1)
     call: str | None = None
     text: str | None = None
@@ -236,7 +237,7 @@ def compose_handoff(kind: CrisisKind, country: str | None, language: str = "en")
     entry = directory.get(country)
     emergency = emergency_numbers(country, language)
     lines: list[str] = []
-    if kind == "medical":
+    if kind == CrisisKind.MEDICAL:
         lines.append(crisis_text("emergency_first", language).format(emergency=emergency))
         lines.append(crisis_text("handoff_intro.medical", language))
         lines += _poison_lines(country, language)
@@ -270,7 +271,7 @@ def compose_resources(country: str | None, language: str = "en") -> str:
     if directory.has(country):
         lines += _service_lines(list(entry.services))
     else:
-        lines += _likely_lines("self_harm", language)
+        lines += _likely_lines(CrisisKind.SELF_HARM, language)
         lines.append(crisis_text("elsewhere", language) + " " + " ".join(s.contact() for s in entry.services))
         lines.append(crisis_text("ask_country", language))
     lines.append(crisis_text("not_a_person", language))

@@ -35,6 +35,7 @@ from dialogues.crisis_resources import compose_handoff, compose_resources, count
 from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRef
 from dialogues.replies import Reply, load_texts
 from dialogues.turn import Turn
+from nlu.intents import CrisisKind
 from storage.database import Database
 from storage.kinds import Dialogue, EventKind
 from storage.repositories import ERASED_USERS, EventRepo, StateRepo, load_parent
@@ -99,7 +100,7 @@ class Engine:
     def _without_storage(self, who: UserRef, event: Event, error: Exception | None) -> list[Reply]:
         texts = load_texts("en")
         if isinstance(event, TextEvent) and event.understanding.safety.crisis:
-            kind = event.understanding.safety.kind or "self_harm"
+            kind = event.understanding.safety.kind or CrisisKind.SELF_HARM
             country = country_from_language_code(who.language_code)
             return [Reply(compose_handoff(kind, country, "en"), kind="crisis")]
         if isinstance(event, CommandEvent) and event.name == "sos":
@@ -158,7 +159,7 @@ class Engine:
         safety = event.understanding.safety
         # Safety first, in every dialogue, before consent and before anything else.
         if safety.action == "handoff":
-            await crisis_handoff.handoff(turn, safety.kind or "self_harm", safety.layer or "net")
+            await crisis_handoff.handoff(turn, safety.kind or CrisisKind.SELF_HARM, safety.layer or "net")
             return
         if turn.dialogue == Dialogue.SAFETY_CHECK:
             await crisis_handoff.on_text(turn, event.text)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from nlu.intents import CRISIS_INTENT_KIND
+
 NLU_DIR = Path(__file__).resolve().parent
 OUTPUT_NAME = "composites.yml"
 #: How many long messages each intent gets; crisis intents get more because missing them costs most.
@@ -28,7 +30,7 @@ PER_OTHER_INTENT = 25
 MAX_CORE_WORDS = 40
 OTHER_INTENTS = ("self_criticism", "overwhelm", "worry", "sadness", "anger", "loneliness", "child_suffering",
                  "positive")
-CRISIS = ("crisis_self_harm", "crisis_harm_others", "crisis_unsafe", "medical_emergency", "child_at_risk")
+CRISIS = tuple(CRISIS_INTENT_KIND)
 _PUNCT = re.compile(r"[.,!?;:()\"]")
 
 

@@ -21,9 +21,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from nlu.intents import CrisisKind
 from nlu.text_normalise import Normaliser
 
-CrisisKind = Literal["self_harm", "harm_others", "unsafe_home", "medical", "child_at_risk"]
 Level = Literal["none", "check", "crisis"]
 #: Why a message is believed safe: the parent said so, the crisis it tells is over, or the medical
 #: event it reports has resolved. The coach's one line differs for each.
@@ -39,7 +39,8 @@ def patterns_path(language: str = "en") -> Path:
 PATTERNS_PATH = patterns_path("en")
 
 #: Most urgent, most specific first (see the header of the pattern files).
-PRIORITY: tuple[CrisisKind, ...] = ("medical", "child_at_risk", "harm_others", "self_harm", "unsafe_home")
+PRIORITY: tuple[CrisisKind, ...] = (CrisisKind.MEDICAL, CrisisKind.CHILD_AT_RISK, CrisisKind.HARM_OTHERS,
+                                    CrisisKind.SELF_HARM, CrisisKind.UNSAFE_HOME)
 _LEVEL_RANK = {"none": 0, "check": 1, "crisis": 2}
 #: A sentence this short that reports the past ("that was 2019.") dates the sentence before it.
 SHORT_DATING_WORDS = 6
@@ -409,7 +410,7 @@ class CrisisNet:
             # A parent who says they are safe is believed: what the net softened is not asked about,
             # nor, once a medical event has ended, the event as told before it ended.
             if reason == "resolved":
-                kept = [h for h in sentence.hits if not (covered and h.kind == "medical")]
+                kept = [h for h in sentence.hits if not (covered and h.kind == CrisisKind.MEDICAL)]
             else:
                 kept = [h for h in sentence.hits if not (reason and h.softened)]
             hits.extend(kept)

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from enum import StrEnum
+from typing import Final
 
-CrisisKind = Literal["self_harm", "harm_others", "unsafe_home", "medical", "child_at_risk"]
+
+class CrisisKind(StrEnum):
+    """The five kinds of risk: what the handoff says and which services it lists. Defined once,
+    here; the net's patterns, the resources file and the reports all use these names."""
+
+    SELF_HARM = "self_harm"
+    HARM_OTHERS = "harm_others"
+    UNSAFE_HOME = "unsafe_home"
+    MEDICAL = "medical"
+    CHILD_AT_RISK = "child_at_risk"
+
 
 #: Rasa crisis intent -> the crisis kind the handoff and the reports use.
 CRISIS_INTENT_KIND: Final[dict[str, CrisisKind]] = {
-    "crisis_self_harm": "self_harm",
-    "crisis_harm_others": "harm_others",
-    "crisis_unsafe": "unsafe_home",
-    "medical_emergency": "medical",
-    "child_at_risk": "child_at_risk",
+    "crisis_self_harm": CrisisKind.SELF_HARM,
+    "crisis_harm_others": CrisisKind.HARM_OTHERS,
+    "crisis_unsafe": CrisisKind.UNSAFE_HOME,
+    "medical_emergency": CrisisKind.MEDICAL,
+    "child_at_risk": CrisisKind.CHILD_AT_RISK,
 }
 CRISIS_INTENTS: Final[frozenset[str]] = frozenset(CRISIS_INTENT_KIND)
 
