@@ -12,7 +12,6 @@ from dialogues.crisis_resources import crisis_text
 from dialogues.replies import Button, Reply, Texts, load_texts
 from dialogues.turn import Turn
 from storage.kinds import Dialogue, EventKind, PushKind
-from storage.repositories import EventRepo
 
 LOW_MAX = 3
 MIDDLE_MAX = 6
@@ -43,7 +42,7 @@ async def _offer_specific(turn: Turn, practice_id: str, intent: str) -> None:
 
 async def on_button(turn: Turn, payload: CheckinAnswer) -> None:
     answer = payload.answer
-    await EventRepo(turn.session).record(turn.user.id, EventKind.CHECKIN_REPLY, None, None, turn.now)
+    await turn.records.record_event(EventKind.CHECKIN_REPLY, turn.now)
     if answer == "no" or not answer.isdigit():
         turn.go(Dialogue.IDLE)
         turn.say(turn.t("checkin_not_now"))

@@ -27,7 +27,6 @@ from dialogues.turn import Turn
 from nlu.intents import CrisisKind
 from nlu.safety import SafetyDecision
 from storage.kinds import Dialogue
-from storage.repositories import CrisisRepo
 
 QUIET_AFTER_HANDOFF = timedelta(hours=24)
 FOLLOW_UP_AFTER = timedelta(hours=3)
@@ -46,7 +45,7 @@ def country_for(turn: Turn) -> str | None:
 
 async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
     if turn.user.consent:  # counts for the programme report, only with the parent's OK
-        await CrisisRepo(turn.session).record(turn.user.id, kind, layer, turn.now)
+        await turn.records.record_crisis(kind, layer, turn.now)
     turn.pause_current()
     turn.go(Dialogue.IDLE, "after_handoff", {"kind": kind})
     turn.user.nudges_quiet_until = turn.now + QUIET_AFTER_HANDOFF

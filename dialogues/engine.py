@@ -38,7 +38,8 @@ from dialogues.turn import Turn
 from nlu.intents import CrisisKind
 from storage.database import Database
 from storage.kinds import Dialogue, EventKind
-from storage.repositories import ERASED_USERS, EventRepo, StateRepo, load_parent
+from storage.records import ParentRecords
+from storage.repositories import ERASED_USERS, StateRepo, load_parent
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class Engine:
             user, state = await load_parent(session, who.external_id, who.language_code, now)
             if who.language_code and user.telegram_language_code != who.language_code:
                 user.telegram_language_code = who.language_code
-            turn = Turn.build(session, user, state, now, self.options)
+            turn = Turn.build(ParentRecords(session, user.id), user, state, now, self.options)
             # Changes to the parent and their state are written once, by the save below, not
             # before every query the dialogue makes: the repositories flush what they insert
             # themselves, and each autoflush was one more UPDATE of the same row (a text turn
@@ -132,15 +133,14 @@ class Engine:
 
     async def _record(self, turn: Turn, event: Event) -> None:
         """Only the kind of message, its intent and confidence, and the time. Never the text."""
-        repo = EventRepo(turn.session)
         if isinstance(event, TextEvent):
             nlu = event.understanding.nlu
-            await repo.record(turn.user.id, EventKind.MESSAGE, nlu.intent if nlu else None,
-                              nlu.confidence if nlu else None, turn.now)
+            await turn.records.record_event(EventKind.MESSAGE, turn.now, nlu.intent if nlu else None,
+                                            nlu.confidence if nlu else None)
         elif isinstance(event, ButtonEvent):
-            await repo.record(turn.user.id, EventKind.BUTTON, None, None, turn.now)
+            await turn.records.record_event(EventKind.BUTTON, turn.now)
         else:
-            await repo.record(turn.user.id, EventKind.COMMAND, None, None, turn.now)
+            await turn.records.record_event(EventKind.COMMAND, turn.now)
 
     async def _dispatch(self, turn: Turn, event: Event) -> None:
         if isinstance(event, TextEvent):
@@ -310,12 +310,12 @@ class Engine:
 
     async def _cmd_stats(self, turn: Turn, args: tuple[str, ...]) -> None:
         """Admins only (configured Telegram ids); for anyone else it is an unknown command."""
-        from storage.report import programme_report, render_report
+        from storage.report import render_report
 
         if turn.user.external_id not in self.options.get("admin_ids", frozenset()):
             turn.say(turn.t("help"))
             return
-        turn.say(render_report(await programme_report(turn.session, turn.now)))
+        turn.say(render_report(await turn.records.programme_report(turn.now)))
 
     async def _cmd_language(self, turn: Turn, args: tuple[str, ...]) -> None:
         await self._setting(turn, "language", args)

@@ -15,7 +15,6 @@ from dialogues.time_parse import parse_rating
 from dialogues.turn import Turn
 from practices.schema import Practice
 from storage.kinds import Dialogue
-from storage.repositories import PracticeRepo
 
 _STOP = re.compile(
     r"^\s*(stop|cancel|quit|exit|end|enough|pause|no more|/cancel|/stop)\b|"
@@ -35,11 +34,11 @@ def _rating_buttons(turn: Turn, session_id: int, phase: str) -> tuple[tuple[Butt
 
 
 async def start(turn: Turn, practice: Practice) -> None:
-    session = await PracticeRepo(turn.session).start(turn.user.id, practice.id, turn.now)
-    turn.go(Dialogue.PRACTICE, "rate_before", {"sid": session.id, "pid": practice.id, "i": 0})
+    session_id = await turn.records.start_practice(practice.id, turn.now)
+    turn.go(Dialogue.PRACTICE, "rate_before", {"sid": session_id, "pid": practice.id, "i": 0})
     turn.say(turn.t("practice_intro", title=practice.title, minutes=practice.duration_minutes,
                     intro=practice.intro))
-    turn.say_rows(turn.t("rate_before"), _rating_buttons(turn, session.id, "b"))
+    turn.say_rows(turn.t("rate_before"), _rating_buttons(turn, session_id, "b"))
 
 
 def _practice(turn: Turn) -> Practice:
@@ -82,7 +81,7 @@ async def _advance(turn: Turn) -> None:
 
 
 async def _record_before(turn: Turn, rating: int) -> None:
-    await PracticeRepo(turn.session).set_rating_before(turn.data["sid"], rating)
+    await turn.records.rate_before(turn.data["sid"], rating)
     turn.data["before"] = rating
     turn.data["i"] = 0
     _show_step(turn)
@@ -94,8 +93,8 @@ async def _finish(turn: Turn, rating: int) -> None:
     practice = _practice(turn)
     before = turn.data.get("before")
     today = turn.local_today()
-    already_today = bool(await PracticeRepo(turn.session).finished_between(turn.user.id, today, today))
-    await PracticeRepo(turn.session).finish(turn.data["sid"], turn.now, rating_after=rating,
+    already_today = bool(await turn.records.finished_practices(today, since=today))
+    await turn.records.finish_practice(turn.data["sid"], turn.now, rating_after=rating,
                                             local_date=turn.local_today())
     lines = [practice.closing]
     if isinstance(before, int):
@@ -110,7 +109,7 @@ async def _finish(turn: Turn, rating: int) -> None:
 async def stop(turn: Turn) -> None:
     sid = turn.data.get("sid")
     if sid is not None:
-        await PracticeRepo(turn.session).abandon(sid, turn.now)
+        await turn.records.abandon_practice(sid, turn.now)
     turn.go(Dialogue.IDLE)
     turn.say(turn.t("practice_stopped"))
 

@@ -11,11 +11,10 @@ import json
 from dialogues.buttons import DeleteConfirm
 from dialogues.replies import Reply
 from dialogues.turn import Turn
-from storage.repositories import UserRepo, export_user
 
 
 async def export(turn: Turn) -> None:
-    data = await export_user(turn.session, turn.user.id)
+    data = await turn.records.export()
     payload = json.dumps(data, indent=2, ensure_ascii=False, default=str).encode()
     turn.replies.append(Reply(text=turn.t("mydata_caption"), document=payload, document_name="tend-mydata.json"))
 
@@ -29,5 +28,5 @@ async def on_delete_button(turn: Turn, payload: DeleteConfirm) -> None:
     if payload.answer != "yes":
         turn.say(turn.t("delete_kept"))
         return
-    await UserRepo(turn.session).delete_everything(turn.user.id)
+    await turn.records.delete_everything()
     turn.say(turn.t("delete_done"))

@@ -13,7 +13,6 @@ from dialogues import streaks
 from dialogues.replies import Reply
 from dialogues.turn import Turn
 from storage.models import PracticeSession
-from storage.repositories import PracticeRepo
 
 CHART_SIZE_PX = (800, 600)
 _DPI = 100
@@ -57,9 +56,8 @@ def render_chart(sessions: list[PracticeSession], today: date) -> bytes:
 
 
 async def show(turn: Turn) -> None:
-    repo = PracticeRepo(turn.session)
     today = turn.local_today()
-    sessions = await repo.finished_between(turn.user.id, date(1970, 1, 1), today)
+    sessions = await turn.records.finished_practices(today)
     practice_days = {s.local_date for s in sessions if s.local_date is not None}
     rated = [s for s in sessions if s.rating_before is not None and s.rating_after is not None]
     week = sum(1 for s in sessions if s.local_date and s.local_date > today - timedelta(days=7))
@@ -81,9 +79,8 @@ async def show(turn: Turn) -> None:
 
 async def after_finish(turn: Turn, finished_today_before: bool) -> None:
     """The streak line after a practice: a milestone, a welcome back, or nothing."""
-    repo = PracticeRepo(turn.session)
     today = turn.local_today()
-    sessions = await repo.finished_between(turn.user.id, date(1970, 1, 1), today)
+    sessions = await turn.records.finished_practices(today)
     days = {s.local_date for s in sessions if s.local_date is not None}
     now_streak = streaks.current_streak(days, today)
     if finished_today_before:

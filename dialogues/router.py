@@ -15,7 +15,6 @@ from nlu.intents import DISTRESS_INTENTS
 from practices.recommender import PastSession, recommend
 from practices.schema import Practice
 from storage.kinds import Dialogue
-from storage.repositories import PracticeRepo
 
 #: Below this confidence Tend asks instead of guessing (chosen on the held-out split, see README).
 LOW_CONFIDENCE = 0.45
@@ -31,7 +30,7 @@ def in_quiet_period(turn: Turn) -> bool:
 
 
 async def history(turn: Turn) -> list[PastSession]:
-    sessions = await PracticeRepo(turn.session).recent(turn.user.id, limit=10)
+    sessions = await turn.records.recent_practices(limit=10)
     return [
         PastSession(
             practice_id=s.practice_id,

@@ -11,19 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from dialogues.buttons import Payload
 from dialogues.replies import Button, Reply, Texts, load_texts, rows
 from dialogues.schedule import zone_of
 from practices.library import PracticeLibrary, load_library
 from storage.kinds import Dialogue
 from storage.models import ConversationState, User
+from storage.records import ParentRecords
 
 
 @dataclass
 class Turn:
-    session: AsyncSession
+    #: The parent's records (practices, events, their data), bound to this turn's unit of work.
+    records: ParentRecords
+    #: The parent's settings row; changes to it are saved with the turn.
     user: User
     state: ConversationState
     now: datetime
@@ -35,12 +36,12 @@ class Turn:
 
     @classmethod
     def build(
-        cls, session: AsyncSession, user: User, state: ConversationState, now: datetime,
+        cls, records: ParentRecords, user: User, state: ConversationState, now: datetime,
         options: dict[str, Any] | None = None,
     ) -> Turn:
         language = user.language or "en"
         return cls(
-            session=session, user=user, state=state, now=now,
+            records=records, user=user, state=state, now=now,
             library=load_library(language), texts=load_texts(language), options=dict(options or {}),
         )
 
