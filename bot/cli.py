@@ -10,7 +10,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from bot.settings import Settings
@@ -292,18 +292,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "run":
         return _run(args, settings)
     if args.command == "nlu":
-        if args.nlu_command == "train":
-            return _nlu_train(args)
-        if args.nlu_command == "augment":
-            return _nlu_augment(args)
-        if args.nlu_command == "fold":
-            return asyncio.run(_nlu_fold(args, settings))
-        if args.nlu_command == "serve":
-            return _nlu_serve(args, settings)
-        if args.nlu_command == "eval":
-            return asyncio.run(_nlu_eval(settings, args.language))
-        if args.nlu_command == "compare":
-            return _nlu_compare(args)
+        nlu_commands: dict[str, Callable[[], int]] = {
+            "train": lambda: _nlu_train(args),
+            "augment": lambda: _nlu_augment(args),
+            "fold": lambda: asyncio.run(_nlu_fold(args, settings)),
+            "serve": lambda: _nlu_serve(args, settings),
+            "eval": lambda: asyncio.run(_nlu_eval(settings, args.language)),
+            "compare": lambda: _nlu_compare(args),
+        }
+        return nlu_commands[args.nlu_command]()
     if args.command == "admin":
         return asyncio.run(_admin(args, settings))
     if args.command == "safety":

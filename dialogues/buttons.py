@@ -36,25 +36,34 @@ class Onboarding(Payload):
 
 
 @dataclass(frozen=True, slots=True)
-class CrisisCountry(Payload):
-    """The crisis lines of one country, one tap away (works before consent too)."""
+class Answer(Payload):
+    """A one-word answer to a question Tend asked; each subclass's prefix says which question."""
 
-    PREFIX: ClassVar[str] = "cr"
-    code: str
-
-
-@dataclass(frozen=True, slots=True)
-class SafetyAnswer(Payload):
-    PREFIX: ClassVar[str] = "sc"
-    answer: str  # yes | no | unsure
+    answer: str
 
 
-@dataclass(frozen=True, slots=True)
-class Followup(Payload):
-    """Whether Tend may check on the parent a few hours after a handoff."""
+class SafetyAnswer(Answer):
+    PREFIX: ClassVar[str] = "sc"  # yes | no | unsure
 
-    PREFIX: ClassVar[str] = "fu"
-    answer: str  # yes | no
+
+class Followup(Answer):
+    PREFIX: ClassVar[str] = "fu"  # may Tend check on the parent after a handoff: yes | no
+
+
+class CheckinAnswer(Answer):
+    PREFIX: ClassVar[str] = "ci"  # 0..10 or "no"
+
+
+class DeleteConfirm(Answer):
+    PREFIX: ClassVar[str] = "dl"  # yes | no
+
+
+class CrisisCountry(Answer):
+    PREFIX: ClassVar[str] = "cr"  # a country code: its crisis lines, one tap away (before consent too)
+
+
+class Clarify(Answer):
+    PREFIX: ClassVar[str] = "cl"  # "is this mostly about...?": the intent picked, or "other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +71,6 @@ class Offer(Payload):
     PREFIX: ClassVar[str] = "of"
     action: str  # yes | no | else
     practice_id: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Clarify(Payload):
-    """The parent's answer to "is this mostly about...?"."""
-
-    PREFIX: ClassVar[str] = "cl"
-    intent: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,18 +89,6 @@ class Rating(Payload):
     session_id: int
     phase: str  # "b" before the practice, "a" after
     value: int
-
-
-@dataclass(frozen=True, slots=True)
-class CheckinAnswer(Payload):
-    PREFIX: ClassVar[str] = "ci"
-    answer: str  # 0..10 or "no"
-
-
-@dataclass(frozen=True, slots=True)
-class DeleteConfirm(Payload):
-    PREFIX: ClassVar[str] = "dl"
-    answer: str  # yes | no
 
 
 @dataclass(frozen=True, slots=True)

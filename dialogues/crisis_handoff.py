@@ -133,7 +133,7 @@ def _country_rows(country: str | None, language: str) -> tuple[tuple[Button, ...
 def on_country_button(turn: Turn, payload: CrisisCountry) -> None:
     """A country tapped under a handoff or /sos: remember it and show that country's lines for
     the crisis just handed off (or every line, as /sos, when the handoff is over)."""
-    code = payload.code.upper()
+    code = payload.answer.upper()
     language = turn.user.language or "en"
     if not load_directory().has(code):
         turn.say(turn.t("stale_button"))

@@ -21,6 +21,9 @@ LOW_CONFIDENCE = 0.45
 #: Intents that are fine to act on even with modest confidence: misreading them costs little.
 _CHEAP = {"greet", "thanks", "goodbye", "affirm", "deny"}
 OFFER_INTENTS = DISTRESS_INTENTS | {"request_practice", "positive"}
+#: Intents answered with one line: rotating variants, or a fixed text (intent -> text key).
+_VARIED = frozenset({"greet", "thanks", "goodbye"})
+_ONE_LINE = {"affirm": "affirm_idle", "deny": "deny_idle", "ask_help": "ask_help"}
 
 
 def in_quiet_period(turn: Turn) -> bool:
@@ -105,7 +108,7 @@ def _clarify(turn: Turn, result: NluResult) -> None:
 
 
 async def on_clarify_button(turn: Turn, payload: Clarify) -> None:
-    intent = payload.intent
+    intent = payload.answer
     if intent == "other" or intent not in OFFER_INTENTS:
         turn.say(turn.t("clarify_other"))
         return
@@ -137,18 +140,10 @@ async def route(turn: Turn, result: NluResult | None) -> None:
     turn.go(Dialogue.IDLE)
     if intent in OFFER_INTENTS:
         await respond_to_intent(turn, intent)
-    elif intent == "greet":
-        turn.say(turn.varied("greet"))
-    elif intent == "thanks":
-        turn.say(turn.varied("thanks"))
-    elif intent == "goodbye":
-        turn.say(turn.varied("goodbye"))
-    elif intent == "affirm":
-        turn.say(turn.t("affirm_idle"))
-    elif intent == "deny":
-        turn.say(turn.t("deny_idle"))
-    elif intent == "ask_help":
-        turn.say(turn.t("ask_help"))
+    elif intent in _VARIED:
+        turn.say(turn.varied(intent))
+    elif intent in _ONE_LINE:
+        turn.say(turn.t(_ONE_LINE[intent]))
     elif intent in ("set_checkin", "stop_checkins"):
         await checkin_settings.on_intent(turn, intent, result)
     elif intent == "inform":

@@ -12,6 +12,7 @@ starting at once migrate one after the other instead of racing to create the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -60,23 +61,23 @@ async def upgrade_to_head(url: str) -> None:
     await upgrade(url, "head")
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def _run_alembic(url: str, step: Callable[..., None], revision: str) -> None:
+    """Alembic is synchronous: run one of its commands on an async connection, in one transaction."""
     engine = make_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, alembic_config(url), revision)
+            await connection.run_sync(step, alembic_config(url), revision)
     finally:
         await engine.dispose()
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    await _run_alembic(url, _upgrade, revision)
 
 
 async def downgrade(url: str, revision: str = "base") -> None:
     """Step the schema back (tests; an operator rolling back a release)."""
-    engine = make_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_downgrade, alembic_config(url), revision)
-    finally:
-        await engine.dispose()
+    await _run_alembic(url, _downgrade, revision)
 
 
 def head_revision() -> str | None:
