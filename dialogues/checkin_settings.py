@@ -9,27 +9,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from dialogues.buttons import Onboarding
-from dialogues.schedule import next_checkin, zone_of
+from dialogues.schedule import zone_of
 from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
 from storage.kinds import Dialogue
 
 
-def _schedule(turn: Turn, hhmm: str) -> None:
-    """Takes effect from the next occurrence, computed in the parent's zone."""
-    turn.user.checkin_time = hhmm
-    turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
-
-
 def set_time(turn: Turn, hhmm: str) -> None:
-    _schedule(turn, hhmm)
+    turn.user.set_checkin_time(hhmm, turn.now)
     turn.say(turn.t("checkin_set", time=hhmm, timezone=turn.user.timezone or "UTC"))
 
 
 def stop(turn: Turn) -> None:
-    turn.user.checkin_time = None
-    turn.user.next_checkin_at = None
+    turn.user.stop_checkins()
     turn.say(turn.t("checkin_off"))
 
 
@@ -80,7 +73,7 @@ def command(turn: Turn, args: tuple[str, ...]) -> None:
     if hhmm is None:
         turn.say(turn.t("checkin_unparsed"))
         return
-    _schedule(turn, hhmm)
+    turn.user.set_checkin_time(hhmm, turn.now)
     confirm(turn)
 
 
@@ -94,12 +87,10 @@ def pause(turn: Turn, args: tuple[str, ...]) -> None:
             turn.say(turn.t("pause_unparsed"))
             return
         delta = {"d": timedelta(days=1), "h": timedelta(hours=1), "w": timedelta(weeks=1)}[unit] * int(number)
-        turn.user.paused_until = turn.now + delta
-        turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
+        turn.user.pause_checkins(turn.now + delta, turn.now)
         turn.say(turn.t("paused", until=_local(turn, turn.user.paused_until)))
         return
-    turn.user.paused_until = datetime.max.replace(year=9999, tzinfo=turn.now.tzinfo)
-    turn.user.next_checkin_at = None
+    turn.user.pause_checkins(None, turn.now)
     turn.say(turn.t("paused_indefinitely"))
 
 
@@ -107,7 +98,6 @@ def resume(turn: Turn) -> None:
     if turn.user.paused_until is None or turn.user.paused_until <= turn.now:
         turn.say(turn.t("resume_nothing"))
         return
-    turn.user.paused_until = None
-    turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
+    turn.user.resume_checkins(turn.now)
     turn.say(turn.t("resumed", next=_local(turn, turn.user.next_checkin_at)))
 

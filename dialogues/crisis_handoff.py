@@ -48,7 +48,7 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
         await turn.records.record_crisis(kind, layer, turn.now)
     turn.pause_current()
     turn.go(Dialogue.IDLE, "after_handoff", {"kind": kind})
-    turn.user.nudges_quiet_until = turn.now + QUIET_AFTER_HANDOFF
+    turn.user.hold_nudges_until(turn.now + QUIET_AFTER_HANDOFF)
     language = turn.user.language or "en"
     country = country_for(turn)
     text = compose_handoff(kind, country, language)
@@ -117,10 +117,10 @@ async def on_button(turn: Turn, payload: SafetyAnswer | Followup) -> None:
         return
     language = turn.user.language or "en"
     if payload.answer == "yes":
-        turn.user.followup_at = turn.now + FOLLOW_UP_AFTER
+        turn.user.follow_up_at(turn.now + FOLLOW_UP_AFTER)
         turn.say(crisis_text("followup_confirmed", language))
     elif payload.answer == "no":
-        turn.user.followup_at = None
+        turn.user.follow_up_at(None)
         turn.say(crisis_text("followup_declined", language))
 
 
@@ -139,7 +139,7 @@ def on_country_button(turn: Turn, payload: CrisisCountry) -> None:
         turn.say(turn.t("stale_button"))
         return
     if turn.user.consent:  # remembered only with the parent's OK to store settings
-        turn.user.country = code
+        turn.user.choose_country(code)
     if turn.step == "after_handoff" and turn.data.get("kind"):
         turn.say(compose_handoff(turn.data["kind"], code, language), kind="crisis")
     else:

@@ -179,7 +179,7 @@ class Engine:
         if turn.dialogue in (Dialogue.ONBOARDING, Dialogue.SETTINGS) and turn.user.consent and result is not None \
                 and result.intent in router.OFFER_INTENTS and result.confidence >= 0.6:
             # The parent is telling us how they are, not answering the set-up question: listen.
-            turn.user.onboarded = True
+            turn.user.finish_onboarding()
             turn.go(Dialogue.IDLE)
             await router.route(turn, result)
             return
@@ -248,7 +248,7 @@ class Engine:
         if turn.dialogue == Dialogue.PRACTICE:
             practice_runner.resume(turn)
             return
-        paused = turn.state.paused
+        paused = turn.paused
         if paused and paused.get("dialogue") == Dialogue.PRACTICE:
             turn.take_paused()
             turn.go(Dialogue.PRACTICE, paused.get("step", ""), paused.get("data") or {})
@@ -263,10 +263,10 @@ class Engine:
             turn.go(Dialogue.IDLE, "declined")
             turn.say(turn.t("consent_declined"))
         elif turn.dialogue == Dialogue.ONBOARDING:
-            turn.user.onboarded = True
+            turn.user.finish_onboarding()
             turn.go(Dialogue.IDLE)
             turn.say(turn.t("cancel_done"))
-        elif turn.dialogue in (Dialogue.IDLE,) and not turn.state.paused:
+        elif turn.dialogue == Dialogue.IDLE and not turn.paused:
             turn.say(turn.t("cancel_nothing"))
         else:
             turn.take_paused()

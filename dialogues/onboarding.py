@@ -10,7 +10,6 @@ from dialogues import checkin_settings
 from dialogues.buttons import Onboarding
 from dialogues.countries import countries, find_country, find_timezone
 from dialogues.replies import Button, available_languages
-from dialogues.schedule import next_checkin
 from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
@@ -28,7 +27,7 @@ def start(turn: Turn) -> None:
 
 
 def _ask(turn: Turn, step: str) -> None:
-    turn.state.step = step
+    turn.at_step(step)
     skip = turn.button("skip", Onboarding(step, "skip"))
     if step == "consent":
         turn.say(turn.t("consent"), turn.button("agree", Onboarding("consent", "yes")),
@@ -67,7 +66,7 @@ def _next(turn: Turn, after: str) -> None:
             continue
         if step == "timezone" and turn.user.country and len(countries().get(turn.user.country,
                                                                               _NoInfo).timezones) == 1:
-            turn.user.timezone = countries()[turn.user.country].timezones[0]
+            turn.user.choose_timezone(countries()[turn.user.country].timezones[0], turn.now)
             turn.say(turn.t("timezone_set", timezone=turn.user.timezone))
             index += 1
             continue
@@ -81,7 +80,7 @@ class _NoInfo:
 
 
 def _finish(turn: Turn) -> None:
-    turn.user.onboarded = True
+    turn.user.finish_onboarding()
     turn.go(Dialogue.IDLE)
     turn.say(turn.t("onboarding_done"))
 
@@ -89,19 +88,19 @@ def _finish(turn: Turn) -> None:
 def _apply(turn: Turn, step: str, value: str) -> bool:
     """Store one answer; False when it could not be understood (the step is asked again)."""
     if step == "facilitator":
-        turn.user.facilitator_consent = value == "yes"
+        turn.user.allow_facilitator(value == "yes")
         turn.say(turn.t("facilitator_set"))
     elif step == "language":
         if value not in available_languages():
             return False
-        turn.user.language = value
+        turn.user.choose_language(value)
         turn.say(turn.t("language_set", language=LANGUAGE_NAMES.get(value, value)))
     elif step == "country":
         code = find_country(value)
         if code is None:
             turn.say(turn.t("country_unknown"))
             return False
-        turn.user.country = code
+        turn.user.choose_country(code)
         info = countries().get(code)
         turn.say(turn.t("country_set", country=info.name if info else code))
     elif step == "timezone":
@@ -109,9 +108,7 @@ def _apply(turn: Turn, step: str, value: str) -> bool:
         if zone is None:
             turn.say(turn.t("timezone_unknown", timezone=value[:40]))
             return False
-        turn.user.timezone = zone
-        if turn.user.checkin_time:  # a new zone takes effect from the next occurrence
-            turn.user.next_checkin_at = next_checkin(turn.user, turn.now)
+        turn.user.choose_timezone(zone, turn.now)  # a check-in moves to the same wall-clock time
         turn.say(turn.t("timezone_set", timezone=zone))
     elif step == "checkin":
         hhmm = parse_time_of_day(value)
@@ -124,14 +121,13 @@ def _apply(turn: Turn, step: str, value: str) -> bool:
 
 def _consent(turn: Turn, answer: str) -> None:
     if answer == "yes":
-        turn.user.consent = True
-        turn.user.consent_at = turn.now
+        turn.user.agree(turn.now)
         _next(turn, "consent")
     elif answer == "info":
         turn.say(turn.t("consent_details"), turn.button("agree", Onboarding("consent", "yes")),
                  turn.button("decline", Onboarding("consent", "no")))
     else:
-        turn.user.consent = False
+        turn.user.decline()
         turn.go(Dialogue.IDLE, "declined")
         turn.say(turn.t("consent_declined"))
 

@@ -57,7 +57,7 @@ def _show_step(turn: Turn) -> None:
     elif step.pause_seconds:
         parts.append(turn.t("pause_hint", seconds=step.pause_seconds))
     last = index == len(practice.steps) - 1
-    turn.state.step = f"step:{index}"
+    turn.at_step(f"step:{index}")
     turn.say(
         "\n\n".join(parts),
         turn.button("done" if last else "next", PracticeStep(sid, str(index), "next")),
@@ -66,7 +66,7 @@ def _show_step(turn: Turn) -> None:
 
 
 def _ask_after(turn: Turn) -> None:
-    turn.state.step = "rate_after"
+    turn.at_step("rate_after")
     turn.say_rows(turn.t("rate_after"), _rating_buttons(turn, turn.data["sid"], "a"))
 
 

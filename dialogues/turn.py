@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dialogues.buttons import Payload
+from dialogues.parent import Parent
 from dialogues.replies import Button, Reply, Texts, load_texts, rows
 from dialogues.schedule import zone_of
 from practices.library import PracticeLibrary, load_library
@@ -24,8 +25,8 @@ from storage.records import ParentRecords
 class Turn:
     #: The parent's records (practices, events, their data), bound to this turn's unit of work.
     records: ParentRecords
-    #: The parent's settings row; changes to it are saved with the turn.
-    user: User
+    #: The parent: what they chose, changed only through its methods; saved with the turn.
+    user: Parent
     state: ConversationState
     now: datetime
     library: PracticeLibrary
@@ -41,7 +42,7 @@ class Turn:
     ) -> Turn:
         language = user.language or "en"
         return cls(
-            records=records, user=user, state=state, now=now,
+            records=records, user=Parent(user), state=state, now=now,
             library=load_library(language), texts=load_texts(language), options=dict(options or {}),
         )
 
@@ -85,6 +86,15 @@ class Turn:
         self.state.dialogue = dialogue
         self.state.step = step
         self.state.data = {"_v": rotation, **(data or {})}
+
+    def at_step(self, step: str) -> None:
+        """Move on within the current dialogue (its data stays)."""
+        self.state.step = step
+
+    @property
+    def paused(self) -> dict[str, Any] | None:
+        """The dialogue a crisis handoff set aside, if any."""
+        return self.state.paused
 
     def pause_current(self) -> None:
         """Keep the running dialogue aside (e.g. a practice during a crisis handoff)."""
