@@ -4,87 +4,43 @@ Why a view instead of the database row: dialogue modules used to set columns dir
 (`user.checkin_time = ...; user.next_checkin_at = next_checkin(user, now)`), so every module had to
 know which columns move together: a new check-in time without the next occurrence recomputed was
 a silent bug. Here every change is one method named for what the parent did ("pause check-ins for
-three days"), and it keeps the schedule consistent. Reads are plain properties. The row underneath
+three days"), and it keeps the schedule consistent. Reads pass through for the names in READABLE. The row underneath
 is saved with the turn, as before; nothing here touches the database.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from dialogues.schedule import next_checkin
 from storage.models import User
+
+#: The columns the dialogues may read.
+READABLE = frozenset({"id", "external_id", "consent", "facilitator_consent", "onboarded", "language",
+                      "telegram_language_code", "country", "timezone", "checkin_time", "checkin_days",
+                      "next_checkin_at", "paused_until", "nudges_quiet_until", "followup_at"})
 
 #: "Pause until further notice": far enough to never come, still a valid timestamp.
 FOREVER = datetime.max.replace(year=9999)
 
 
 class Parent:
+    __slots__ = ("_row",)  # no attribute can be set from outside: changes go through the methods
+
     def __init__(self, row: User) -> None:
         self._row = row
 
     # -- who they are and what they chose (read-only) ------------------------------------------------
-    @property
-    def id(self) -> int:
-        """The programme's reference for the parent (never their Telegram id)."""
-        return self._row.id
-
-    @property
-    def external_id(self) -> int:
-        """Their Telegram id: only for recognising the programme's admins, never logged."""
-        return self._row.external_id
-
-    @property
-    def consent(self) -> bool:
-        return bool(self._row.consent)
-
-    @property
-    def onboarded(self) -> bool:
-        return bool(self._row.onboarded)
-
-    @property
-    def facilitator_consent(self) -> bool:
-        return bool(self._row.facilitator_consent)
-
-    @property
-    def language(self) -> str | None:
-        return self._row.language
-
-    @property
-    def telegram_language_code(self) -> str | None:
-        return self._row.telegram_language_code
-
-    @property
-    def country(self) -> str | None:
-        return self._row.country
-
-    @property
-    def timezone(self) -> str | None:
-        return self._row.timezone
-
-    @property
-    def checkin_time(self) -> str | None:
-        return self._row.checkin_time
-
-    @property
-    def checkin_days(self) -> str | None:
-        return self._row.checkin_days
-
-    @property
-    def next_checkin_at(self) -> datetime | None:
-        return self._row.next_checkin_at
-
-    @property
-    def paused_until(self) -> datetime | None:
-        return self._row.paused_until
-
-    @property
-    def nudges_quiet_until(self) -> datetime | None:
-        return self._row.nudges_quiet_until
-
-    @property
-    def followup_at(self) -> datetime | None:
-        return self._row.followup_at
+    def __getattr__(self, name: str) -> Any:
+        """Reading what the parent chose: `id` (the programme's reference, never their Telegram
+        id), `external_id` (their Telegram id, only to recognise admins, never logged), `consent`,
+        `facilitator_consent`, `onboarded`, `language`, `telegram_language_code`, `country`,
+        `timezone`, `checkin_time`, `checkin_days`, `next_checkin_at`, `paused_until`,
+        `nudges_quiet_until`, `followup_at`. Anything else is not the dialogues' business."""
+        if name in READABLE:
+            return getattr(self._row, name)
+        raise AttributeError(name)
 
     # -- consent and set-up --------------------------------------------------------------------------
     def agree(self, now: datetime) -> None:
