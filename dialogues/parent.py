@@ -4,8 +4,8 @@ Why a view instead of the database row: dialogue modules used to set columns dir
 (`user.checkin_time = ...; user.next_checkin_at = next_checkin(user, now)`), so every module had to
 know which columns move together: a new check-in time without the next occurrence recomputed was
 a silent bug. Here every change is one method named for what the parent did ("pause check-ins for
-three days"), and it keeps the schedule consistent. Reads pass through for the names in READABLE. The row underneath
-is saved with the turn, as before; nothing here touches the database.
+three days"), and it keeps the schedule consistent. Reads pass through for the names in READABLE.
+The row underneath is saved with the turn, as before; nothing here touches the database.
 """
 
 from __future__ import annotations
