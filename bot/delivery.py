@@ -52,7 +52,7 @@ async def deliver(bot: Bot, chat_id: int, reply: Reply,
             await asyncio.sleep(delay if isinstance(delay, (int, float)) else delay.total_seconds())
         except Forbidden:
             await on_blocked(chat_id)
-            log.info("chat %s blocked the bot; marked inactive", hashed_id(chat_id))
+            log.info("chat %s blocked the bot", hashed_id(chat_id))
             return Delivery.BLOCKED
         except BadRequest as exc:
             log.warning("message to %s refused: %s", hashed_id(chat_id), exc.message)

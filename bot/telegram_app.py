@@ -117,9 +117,9 @@ class TelegramAdapter:
         for reply in merge_replies([r for r in replies if r.to == Recipient.PARENT]):
             with waiting_on("telegram"):
                 outcome = await deliver(context.bot, chat_id, reply, self.conversation.engine.mark_inactive)
+            if outcome == Delivery.RETRY:
+                log.warning("reply to chat %s not delivered after retries", hashed_id(chat_id))
             if outcome in (Delivery.BLOCKED, Delivery.RETRY):
-                if outcome == Delivery.RETRY:
-                    log.warning("reply to chat %s not delivered after retries", hashed_id(chat_id))
                 return  # the rest would fail the same way
         for reply in (r for r in replies if r.to == Recipient.FACILITATOR):
             if self.facilitator_chat_id is not None:  # after the parent's own reply, never before

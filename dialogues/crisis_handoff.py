@@ -24,6 +24,7 @@ from dialogues.crisis_resources import (
 )
 from dialogues.replies import Button, Recipient, Reply
 from dialogues.turn import Turn
+from nlu.crisis_net import Reassurance
 from nlu.intents import CrisisKind
 from nlu.safety import SafetyDecision
 from storage.kinds import Dialogue
@@ -62,10 +63,10 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
                                   to=Recipient.FACILITATOR))
 
 
-def believe(turn: Turn, reassurance: str | None = "safety") -> None:
+def believe(turn: Turn, reassurance: Reassurance) -> None:
     """An explicit statement of safety, a crisis told as over, or a medical event that has ended is
     believed: no question, one line that fits what was said, with /sos there."""
-    turn.say(crisis_text(f"believed.{reassurance or 'safety'}", turn.user.language or "en"))
+    turn.say(crisis_text(f"believed.{reassurance}", turn.user.language or "en"))
 
 
 def ask(turn: Turn, decision: SafetyDecision) -> None:

@@ -167,7 +167,7 @@ class Engine:
         if safety.action == "ask":
             crisis_handoff.ask(turn, safety)
             return
-        if safety.reassured:
+        if safety.reassurance is not None:
             # Believed, not questioned: one line, then the parent is heard like anyone else.
             crisis_handoff.believe(turn, safety.reassurance)
         if not event.text.strip():

@@ -168,13 +168,16 @@ class NetVerdict:
     pattern_id: str | None
     #: A figurative idiom or a media context was recognised (and set aside) in the message.
     guarded: bool = False
-    #: The parent stated they are safe (or that a past crisis is over), and the net believed it.
-    reassured: bool = False
     segments: tuple[Segment, ...] = ()
     #: The message talks about death or danger as part of the child's illness (see the grammar).
     illness_context: bool = False
     #: Why the message was believed safe, when it was.
     reassurance: Reassurance | None = None
+
+    @property
+    def reassured(self) -> bool:
+        """The parent stated they are safe (or that a crisis is over), and the net believed it."""
+        return self.reassurance is not None
 
 
 NONE = NetVerdict("none", None, None)
@@ -279,6 +282,11 @@ class CrisisNet:
             sentence = guard.sub(" ~ ", sentence)
         return sentence
 
+    def _negated_before(self, cleaned: str, start: int) -> bool:
+        """A negation just before `start`, in the same clause ("i'm not going to | hurt him")."""
+        clause = re.split(r"[,:]", cleaned[:start])[-1]
+        return bool(self.negation.search(clause)) or bool(self.negated_phrase.search(clause))
+
     def _read(self, sentence: str) -> _Read:
         """The hits in one sentence, and what the sentence says about safety and time."""
         cleaned = self._blank_guards(sentence)
@@ -299,8 +307,7 @@ class CrisisNet:
                 if match is None:
                     continue
                 level: Level = pattern.level
-                before = re.split(r"[,:]", cleaned[: match.start()])[-1]  # the same clause only
-                negated = bool(self.negation.search(before)) or bool(self.negated_phrase.search(before)) or (
+                negated = self._negated_before(cleaned, match.start()) or (
                     not pattern.negation_is_risk and bool(self.inner_negation.search(match.group(0)))) or any(
                     start <= match.start() and match.end() <= end for (start, end), _ in statements)
                 if media:
@@ -317,8 +324,7 @@ class CrisisNet:
             # A frame is wide: a negation before any of its slots, or a statement of safety in the
             # sentence, softens it ("i'm not going to hurt him, i just need to rant").
             negated = bool(statements) or not frame.negation_is_risk and any(
-                self.negation.search(clause) or self.negated_phrase.search(clause)
-                for clause in (re.split(r"[,:]", cleaned[: m.start()])[-1] for m in matches if m))
+                self._negated_before(cleaned, m.start()) for m in matches if m)
             level = "none" if media else ("check" if frame.level == "crisis" and (negated or past) else frame.level)
             if level != "none":
                 found.append(_Hit(level, frame.kind, frame.id, negated or past))
@@ -368,18 +374,15 @@ class CrisisNet:
         return None
 
     @staticmethod
-    def _covered(read: list[_Read], reason: Reassurance | None, cleared: bool = False) -> list[bool]:
+    def _covered(read: list[_Read], reason: Reassurance | None, story: bool, cleared: bool) -> list[bool]:
         """The sentences whose risk words the reassurance speaks for: the statement itself, the story
         told in the past, or (for a resolved medical event) the event as told up to where it ended;
         what comes after the resolution, or speaks of today, is read as usual."""
         if reason is None:
             return [False] * len(read)
-        if reason == "safety":
-            return [bool(r.safe) or r.told_past for r in read]
-        if reason == "past" and any(r.past for r in read):
-            # a dated story that is over: all of it, wherever its date is given, but what speaks of today
+        if story:  # a dated story that is over: all of it, wherever its date is given, but what speaks of today
             return [bool(r.safe) or r.past or not r.present for r in read]
-        if reason == "past":
+        if reason != "resolved":
             return [bool(r.safe) or r.told_past for r in read]
         last = max(i for i, r in enumerate(read) if r.resolved)
         # Something swallowed is covered only once a professional cleared it: "she feels totally fine"
@@ -406,7 +409,7 @@ class CrisisNet:
         segments: list[Segment] = []
         guarded = False
         cleared = bool(self.cleared and any(self.cleared.search(r.text) for r in read))
-        for sentence, original, covered in zip(read, sentences, self._covered(read, reason, cleared), strict=True):
+        for sentence, original, covered in zip(read, sentences, self._covered(read, reason, story, cleared), strict=True):
             # A parent who says they are safe is believed: what the net softened is not asked about,
             # nor, once a medical event has ended, the event as told before it ended.
             if reason == "resolved":
@@ -421,11 +424,11 @@ class CrisisNet:
             segments.append(Segment(original, trusted=not untrusted))
         illness = bool(self.illness_context and any(self.illness_context.search(s) for s in sentences))
         if not hits:
-            return NetVerdict("none", None, None, guarded, reason is not None, tuple(segments), illness, reason)
+            return NetVerdict("none", None, None, guarded, tuple(segments), illness, reason)
         top = max(_LEVEL_RANK[h.level] for h in hits)
         best = [h for h in hits if _LEVEL_RANK[h.level] == top]
         best.sort(key=lambda h: PRIORITY.index(h.kind))
-        return NetVerdict(best[0].level, best[0].kind, best[0].pattern_id, guarded, False, tuple(segments), illness)
+        return NetVerdict(best[0].level, best[0].kind, best[0].pattern_id, guarded, tuple(segments), illness)
 
 
 def _read_spec(path: Path) -> PatternFile:

@@ -68,9 +68,11 @@ class SafetyDecision:
     #: No risk, and the parent said explicitly that they are safe (or a past crisis is over, or a
     #: medical event has ended): the coach believes it, asks nothing, and says in one line that /sos
     #: is there.
-    reassured: bool = False
-    #: Which of those it was: the one line differs.
     reassurance: Reassurance | None = None
+
+    @property
+    def reassured(self) -> bool:
+        return self.reassurance is not None
 
     @property
     def crisis(self) -> bool:
@@ -134,22 +136,26 @@ def decide(
         return SafetyDecision("ask", verdict.kind, "net", verdict.pattern_id)
     if verdict.illness_context and verdict.level == "none":
         # Death talked about as part of the illness: a grieving or frightened parent is not handed a
-        # crisis line on Rasa's word alone, and is asked the safety question only when Rasa is as sure
-        # as it must be to hand off (the net found nothing here).
-        from_nlu = {"handoff": SafetyDecision("ask", from_nlu.kind, "nlu", from_nlu.rule)}.get(from_nlu.action, NO_RISK)
-    if verdict.reassured:
-        if verdict.reassurance == "resolved":
-            # An ended medical event covers only the event as told: any other sentence Rasa reads as
-            # risk speaks as usual (the covered ones were never trusted to it).
-            if from_nlu.action != "none":
-                return from_nlu
-        elif from_nlu.action == "handoff":
-            # Believed: Rasa alone can no longer hand off, and asks only when it is sure enough to
-            # have handed off otherwise ("i'm not suicidal. but i keep thinking about the bridge").
-            return SafetyDecision("ask", from_nlu.kind, "nlu", from_nlu.rule)
-        return SafetyDecision("none", reassured=True, rule=f"reassured_{verdict.reassurance or 'safety'}",
-                              reassurance=verdict.reassurance or "safety")
+        # crisis line on Rasa's word alone (the net found nothing here).
+        from_nlu = _asks_only_if_sure(from_nlu)
+    if verdict.reassurance is not None:
+        # Believed. An ended medical event covers only the event as told: any other sentence Rasa
+        # reads as risk speaks as usual (the covered ones were never trusted to it). Otherwise Rasa
+        # alone asks only when it is sure enough to have handed off ("i'm not suicidal. but i keep
+        # thinking about the bridge").
+        signal = from_nlu if verdict.reassurance == "resolved" else _asks_only_if_sure(from_nlu)
+        if signal.action != "none":
+            return signal
+        return SafetyDecision("none", rule=f"reassured_{verdict.reassurance}", reassurance=verdict.reassurance)
     return from_nlu
+
+
+def _asks_only_if_sure(signal: SafetyDecision) -> SafetyDecision:
+    """Rasa alone where its word weighs less: what would have been a handoff is a question, and
+    what would have been a question is nothing."""
+    if signal.action == "handoff":
+        return SafetyDecision("ask", signal.kind, "nlu", signal.rule)
+    return NO_RISK
 
 
 class SafetyStack:
