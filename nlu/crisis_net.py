@@ -295,21 +295,23 @@ class CrisisNet:
         guarded = media or cleaned != sentence
         # A statement of safety speaks for its own sentence; in a run-on of dictated text it would
         # speak for a hundred words it never meant ("i don't know if i lose it my wife stabbed me").
-        blocked = bool(self.safety_blockers and self.safety_blockers.search(cleaned)) or \
-            len(cleaned.split()) > STATEMENT_WORDS
+        blocked = bool(self.safety_blockers and self.safety_blockers.search(cleaned))
         statements = [] if blocked else [(m.span(), reason) for regex, reason in self.safety
                                          if (m := regex.search(cleaned))]
-        safe = statements[0][1] if statements else None
+        # The words of a denial are not risk ("not having any thoughts of | hurting myself"), in a
+        # sentence of any length; but only a short sentence is itself a statement of safety.
+        safe = statements[0][1] if statements and len(cleaned.split()) <= STATEMENT_WORDS else None
         past = bool(self.past.search(cleaned))
         for pattern in self.patterns:
             for regex in pattern.regexes:
                 match = regex.search(cleaned)
                 if match is None:
                     continue
+                if any(start <= match.start() < end for (start, end), _ in statements):
+                    break  # the risk words begin inside the statement of safety: they are its words
                 level: Level = pattern.level
                 negated = self._negated_before(cleaned, match.start()) or (
-                    not pattern.negation_is_risk and bool(self.inner_negation.search(match.group(0)))) or any(
-                    start <= match.start() and match.end() <= end for (start, end), _ in statements)
+                    not pattern.negation_is_risk and bool(self.inner_negation.search(match.group(0))))
                 if media:
                     level = "none"
                 elif level == "crisis" and (negated or past):
@@ -323,7 +325,7 @@ class CrisisNet:
                 continue
             # A frame is wide: a negation before any of its slots, or a statement of safety in the
             # sentence, softens it ("i'm not going to hurt him, i just need to rant").
-            negated = bool(statements) or not frame.negation_is_risk and any(
+            negated = safe is not None or not frame.negation_is_risk and any(
                 self._negated_before(cleaned, m.start()) for m in matches if m)
             level = "none" if media else ("check" if frame.level == "crisis" and (negated or past) else frame.level)
             if level != "none":

@@ -279,3 +279,25 @@ def test_bad_regex_fails_loudly(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(broken))
     with pytest.raises(ValueError, match=r"patterns\[oops\]\.regex"):
         CrisisNet.from_file(path)
+
+
+def test_the_words_of_a_denial_are_not_risk_in_a_long_sentence() -> None:
+    """A denial in a sentence too long to be a statement of safety still speaks for its own words."""
+    text = ("i'm safe, not having any thoughts of hurting myself or anyone, i'm only saying that because the "
+            "last app i tried kept giving me helpline numbers every time i typed the word tired")
+    assert len(text.split()) > 30
+    assert NET.check(text).level == "none"
+
+
+def test_a_denial_in_a_long_sentence_does_not_cover_risk_after_it() -> None:
+    text = ("not having any thoughts of hurting myself honestly its just that the pharmacy lost the "
+            "prescription again and the school rang twice and i have the rope in the garage for tonight")
+    assert len(text.split()) > 30
+    alone = NET.check("i have the rope in the garage for tonight")
+    assert alone.level != "none"
+    assert NET.check(text).level == alone.level
+
+
+def test_a_dose_twice_is_risk_but_checking_a_door_twice_is_not() -> None:
+    assert NET.check("i think eli got his lantus twice tonight, my wife did it at 8.30 as well").level == "crisis"
+    assert NET.check("he's settled on his meds now, i still check the door twice at night").level == "none"
