@@ -13,7 +13,7 @@ drops it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -173,6 +173,8 @@ class NetVerdict:
     illness_context: bool = False
     #: Why the message was believed safe, when it was.
     reassurance: Reassurance | None = None
+    #: The language whose net gave this verdict.
+    language: str = "en"
 
     @property
     def reassured(self) -> bool:
@@ -227,8 +229,9 @@ class _Compiled:
 
 
 class CrisisNet:
-    def __init__(self, spec: PatternFile) -> None:
+    def __init__(self, spec: PatternFile, language: str = "en") -> None:
         self.spec = spec
+        self.language = language
         grammar = spec.grammar
         self.sentences = re.compile(grammar.sentences)
         self.negation = re.compile(grammar.negation)
@@ -268,7 +271,7 @@ class CrisisNet:
 
     @classmethod
     def for_language(cls, language: str) -> CrisisNet:
-        return cls(load_spec(language))
+        return cls(load_spec(language), language)
 
     @staticmethod
     def _compile_check(p: PatternSpec, macros: dict[str, str]) -> None:
@@ -393,6 +396,9 @@ class CrisisNet:
                 and len(r.text.split()) <= STATEMENT_WORDS for i, r in enumerate(read)]
 
     def check(self, text: str) -> NetVerdict:
+        return replace(self._check(text), language=self.language)
+
+    def _check(self, text: str) -> NetVerdict:
         sentences = self.split(text)
         if not sentences:
             return NONE
@@ -480,3 +486,50 @@ def load_spec(language: str = "en") -> PatternFile:
 def default_net(language: str = "en") -> CrisisNet:
     """The net for one language, read once."""
     return CrisisNet.for_language(language)
+
+
+def net_languages() -> tuple[str, ...]:
+    """Every language with a pattern file: the nets that read every message."""
+    return tuple(sorted(p.name for p in PATTERNS_DIR.iterdir() if (p / "crisis.yml").is_file()))
+
+
+class MultiNet:
+    """Every language's net reads every message, whatever the parent's setting: a Spanish-speaking
+    parent set to English (or writing Spanglish) is never outside the net. The message's own
+    language reads first and gives the verdict, unless another language's net finds stronger risk;
+    a statement of safety in one language never hides risk another language's net found."""
+
+    def __init__(self, nets: dict[str, CrisisNet], primary: str = "en") -> None:
+        if primary not in nets:
+            raise ValueError(f"no net for the primary language {primary!r}")
+        self.nets = nets
+        self.primary = primary
+
+    @property
+    def language(self) -> str:
+        return self.primary
+
+    @property
+    def normalise(self):  # noqa: ANN201 - the primary language's Normaliser
+        return self.nets[self.primary].normalise
+
+    def split(self, text: str) -> list[str]:
+        return self.nets[self.primary].split(text)
+
+    def check(self, text: str, language: str | None = None) -> NetVerdict:
+        first = language if language in self.nets else self.primary
+        verdict = self.nets[first].check(text)
+        for other, net in self.nets.items():
+            if other == first:
+                continue
+            candidate = net.check(text)
+            if _LEVEL_RANK[candidate.level] > _LEVEL_RANK[verdict.level]:
+                verdict = candidate
+        return verdict
+
+
+@lru_cache(maxsize=1)
+def every_net() -> MultiNet:
+    """The nets of every language, English first among equals."""
+    langs = net_languages()
+    return MultiNet({lang: default_net(lang) for lang in langs}, "en" if "en" in langs else langs[0])

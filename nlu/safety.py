@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from nlu.client import NluResult
-from nlu.crisis_net import CrisisNet, NetVerdict, Reassurance, default_net
+from nlu.crisis_net import CrisisNet, MultiNet, NetVerdict, Reassurance, every_net
 from nlu.intents import CRISIS_INTENT_KIND, CrisisKind
 
 POLICY_PATH = Path(__file__).with_name("safety_policy.yml")
@@ -159,13 +159,18 @@ def _asks_only_if_sure(signal: SafetyDecision) -> SafetyDecision:
 
 
 class SafetyStack:
-    """Layer 1 before anything else, layer 2 when an NLU result is available."""
+    """Layer 1 before anything else, layer 2 when an NLU result is available.
 
-    def __init__(self, net: CrisisNet | None = None, policy: SafetyPolicy | None = None) -> None:
-        self.net = net or default_net()
+    By default layer 1 is every language's net (`MultiNet`): the message's language reads first,
+    and any other language's net that finds stronger risk speaks instead."""
+
+    def __init__(self, net: CrisisNet | MultiNet | None = None, policy: SafetyPolicy | None = None) -> None:
+        self.net = net or every_net()
         self.policy = policy or load_policy()
 
-    def screen(self, text: str) -> NetVerdict:
+    def screen(self, text: str, language: str | None = None) -> NetVerdict:
+        if isinstance(self.net, MultiNet):
+            return self.net.check(text, language)
         return self.net.check(text)
 
     def decide(self, verdict: NetVerdict, result: NluResult | None,

@@ -8,12 +8,14 @@ understanding says NLU was unavailable and the net's verdict alone decides about
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 from nlu.client import NluError, NluResult, NluUnavailable
 from nlu.crisis_net import NetVerdict
 from nlu.intents import ALL_INTENTS, CRISIS_INTENTS
+from nlu.language_id import detect
 from nlu.safety import STRENGTH, SafetyDecision, SafetyPolicy, SafetyStack, nlu_signal
 
 
@@ -29,6 +31,8 @@ class Understanding:
     safety: SafetyDecision
     net: NetVerdict
     nlu_error: str | None = None  # "unavailable" | "bad_response" | None
+    #: The language the message is written in (its words, or the parent's language on a tie).
+    language: str = "en"
 
     @property
     def intent(self) -> str | None:
@@ -124,42 +128,63 @@ def _weaker(a: NluResult, b: NluResult, policy: SafetyPolicy) -> NluResult:
 
 
 class Understander:
-    def __init__(self, parser: Parser | None, stack: SafetyStack | None = None, *, by_piece: bool = True) -> None:
-        self.parser = parser
+    """`parser` is one NLU backend for every language, or one per language ({"en": ..., "es": ...}):
+    each message is parsed by the model of the language it is written in, and a language with no
+    model of its own falls back to the first one given (the net of every language reads it anyway)."""
+
+    def __init__(self, parser: Parser | Mapping[str, Parser] | None, stack: SafetyStack | None = None, *,
+                 by_piece: bool = True) -> None:
+        if parser is None:
+            self.parsers: dict[str, Parser] = {}
+        elif isinstance(parser, Mapping):
+            self.parsers = dict(parser)
+        else:
+            self.parsers = {"*": parser}
         self.stack = stack or SafetyStack()
         #: Read each sentence (and clause window) for risk as well as the whole message.
         self.by_piece = by_piece
 
-    async def _agreed(self, extra: list[Piece], alone: list[NluResult]) -> list[NluResult]:
+    @property
+    def parser(self) -> Parser | None:
+        """The default backend (the first given)."""
+        return next(iter(self.parsers.values()), None)
+
+    def parser_for(self, language: str) -> Parser | None:
+        return self.parsers.get(language) or self.parser
+
+    async def _agreed(self, parser: Parser, extra: list[Piece], alone: list[NluResult]) -> list[NluResult]:
         """A sentence that alarms when read alone is read again with its neighbours, and speaks only
         as strongly as both readings agree: "he had a seizure in assembly" alarms alone, not beside
         "he came round fine and he's home watching telly". Most messages need no second reading."""
-        assert self.parser is not None
         policy = self.stack.policy.for_pieces()
         again = [i for i, (piece, result) in enumerate(zip(extra, alone, strict=True))
                  if piece.context != piece.text and nlu_signal(result, policy).action != "none"]
         if not again:
             return alone
-        wider = await asyncio.gather(*(self.parser.parse(extra[i].context) for i in again))
+        wider = await asyncio.gather(*(parser.parse(extra[i].context) for i in again))
         agreed = list(alone)
         for i, result in zip(again, wider, strict=True):
             agreed[i] = _weaker(alone[i], result, policy)
         return agreed
 
-    async def understand(self, text: str) -> Understanding:
-        verdict = self.stack.screen(text)
-        if not text.strip() or self.parser is None:
+    async def understand(self, text: str, language: str | None = None) -> Understanding:
+        """`language` is the parent's language, when known: it decides only when the message's
+        own words do not (a tie, or no word of any language, like "ok" or "911")."""
+        lang = detect(text, hint=language).language
+        verdict = self.stack.screen(text, lang)
+        parser = self.parser_for(lang)
+        if not text.strip() or parser is None:
             error = None if not text.strip() else "unavailable"
-            return Understanding(None, self.stack.decide(verdict, None), verdict, error)
+            return Understanding(None, self.stack.decide(verdict, None), verdict, error, lang)
         windows = _windows(text)
         extra = pieces(verdict) if self.by_piece else []
         try:
-            results = await asyncio.gather(*(self.parser.parse(t) for t in [*windows, *(p.text for p in extra)]))
-            piece_results = await self._agreed(extra, list(results[len(windows) :]))
+            results = await asyncio.gather(*(parser.parse(t) for t in [*windows, *(p.text for p in extra)]))
+            piece_results = await self._agreed(parser, extra, list(results[len(windows) :]))
         except NluUnavailable:
-            return Understanding(None, self.stack.decide(verdict, None), verdict, "unavailable")
+            return Understanding(None, self.stack.decide(verdict, None), verdict, "unavailable", lang)
         except NluError:
-            return Understanding(None, self.stack.decide(verdict, None), verdict, "bad_response")
+            return Understanding(None, self.stack.decide(verdict, None), verdict, "bad_response", lang)
         result = conversational(results[0], list(results[len(windows) :]))
         # The risk may sit anywhere in a long message: each trusted sentence is judged on its own as
         # well as the whole message, which speaks for safety unless the net set part of it aside.
@@ -169,4 +194,4 @@ class Understander:
             decision = self.stack.decide(verdict, whole if whole_trusted else None, piece_results)
         else:  # one sentence: the whole message is the piece; the decision sets it aside if untrusted
             decision = self.stack.decide(verdict, whole)
-        return Understanding(result, decision, verdict)
+        return Understanding(result, decision, verdict, language=lang)

@@ -1,0 +1,97 @@
+"""The Spanish crisis net alone: every example fires, guards hold, statements of safety are believed,
+and the Spanish patterns stay quiet on English (every language's net reads every message)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from nlu.crisis_net import default_net, patterns_path
+
+SPEC = yaml.safe_load(patterns_path("es").read_text(encoding="utf-8"))
+EN_SPEC = yaml.safe_load(patterns_path("en").read_text(encoding="utf-8"))
+NET = default_net("es")
+
+PATTERN_EXAMPLES = [(p["id"], p["kind"], p["level"], ex) for p in SPEC["patterns"] for ex in p["examples"]]
+FRAME_EXAMPLES = [(f["id"], f["kind"], f["level"], ex) for f in SPEC["frames"] for ex in f["examples"]]
+GUARD_EXAMPLES = [(g["id"], ex) for g in SPEC["guards"] for ex in g["examples"]]
+SAFETY_EXAMPLES = [(g["id"], ex) for g in SPEC["safety"] for ex in g["examples"]]
+
+
+@pytest.mark.parametrize(("pattern_id", "kind", "level", "text"), PATTERN_EXAMPLES)
+def test_every_pattern_example_fires(pattern_id: str, kind: str, level: str, text: str) -> None:
+    verdict = NET.check(text)
+    assert (verdict.kind, verdict.level) == (kind, level), (pattern_id, verdict)
+
+
+@pytest.mark.parametrize(("frame_id", "kind", "level", "text"), FRAME_EXAMPLES)
+def test_every_frame_example_fires_its_kind(frame_id: str, kind: str, level: str, text: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.kind == kind and verdict.level in ({"crisis"} if level == "crisis" else {"check", "crisis"}), \
+        (frame_id, verdict)
+
+
+@pytest.mark.parametrize(("guard_id", "text"), GUARD_EXAMPLES)
+def test_every_guard_example_is_neutral(guard_id: str, text: str) -> None:
+    assert NET.check(text).level == "none", (guard_id, NET.check(text))
+
+
+@pytest.mark.parametrize(("safety_id", "text"), SAFETY_EXAMPLES)
+def test_every_safety_statement_example_is_believed(safety_id: str, text: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassured, (safety_id, verdict)
+
+
+# Written for this test (phone typing: no accents, abbreviations), not copied from the pattern file.
+MUST_CATCH = [
+    ("ya no aguanto más, quiero desaparecer", "self_harm"),
+    ("ME QUIERO MORIRRR", "self_harm"),
+    ("toy pensando en matarme esta noche", "self_harm"),
+    ("mis hijos estarían mejor sin mí, ya lo decidí", "self_harm"),
+    ("tengo guardadas las pastillas de mi suegra, creo q ya alcanzan", "self_harm"),
+    ("me volví a cortar los brazos", "self_harm"),
+    ("tengo miedo de hacerle daño a mi bebé cuando no deja de llorar", "harm_others"),
+    ("mi marido me pegó y me encerró con los niños", "unsafe_home"),
+    ("dice q si lo dejo me va a matar", "unsafe_home"),
+    ("mi nena no respira bien, tiene los labios moraditos", "medical"),
+    ("se tomó no sé cuántas pastillas de mi mamá", "medical"),
+    ("le di el diastat y sigue convulsionando", "medical"),
+    ("mi hijo de 13 dice que se quiere matar", "child_at_risk"),
+    ("encontré cortadas en sus brazos, tiene 14", "child_at_risk"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), MUST_CATCH)
+def test_spanish_risk_typed_on_a_phone_is_caught(text: str, kind: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level != "none" and verdict.kind == kind, verdict
+
+
+# The issue's own figurative examples, and everyday phrases with risky words.
+FIGURATIVE = [
+    "me muero de sueño",
+    "este niño me va a matar",
+    "estoy muerta",
+    "me quiero morir de la vergüenza",
+    "casi me da un infarto cuando se subió al techo",
+    "me mato trabajando y no alcanza",
+    "lo voy a ahorcar jajaja se comió mi pastel",
+    "ando muerto, el trámite del seguro me tiene hasta el cuello de papeles",
+]
+
+
+@pytest.mark.parametrize("text", FIGURATIVE)
+def test_spanish_figurative_speech_is_not_risk(text: str) -> None:
+    assert NET.check(text).level == "none", NET.check(text)
+
+
+ENGLISH = [ex for p in EN_SPEC["patterns"] for ex in p["examples"]] + \
+    [ex for g in EN_SPEC["guards"] for ex in g["examples"]] + \
+    [ex for g in EN_SPEC["safety"] for ex in g["examples"]] + \
+    [ex for f in EN_SPEC["frames"] for ex in f["examples"]]
+
+
+def test_the_spanish_net_is_quiet_on_english() -> None:
+    """Every language's net reads every message: Spanish patterns must not fire on English text."""
+    fired = [(t, NET.check(t).pattern_id) for t in ENGLISH if NET.check(t).level != "none"]
+    assert not fired, fired
