@@ -36,18 +36,21 @@ async def classify_stream(understander, lines: Sequence[str], out: TextIO, batch
                 "crisis": understanding.safety.crisis,
                 "crisis_kind": understanding.safety.kind if understanding.safety.crisis else None,
                 "safety": understanding.safety.action,
+                "language": understanding.language,
             }
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         out.flush()
 
 
 async def _classify(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
-    from bot.nlu_runtime import nlu_client
+    """Messages in any of Tend's languages, mixed in one stream, no flag: each is placed by its own
+    words, read by every language's crisis net and parsed by its language's model."""
+    from bot.nlu_runtime import nlu_clients
     from nlu.understanding import Understander
 
     lines = [line.rstrip("\r\n") for line in stdin]
-    async with nlu_client(settings) as client:
-        await classify_stream(Understander(client), lines, stdout)
+    async with nlu_clients(settings) as clients:
+        await classify_stream(Understander(clients), lines, stdout)
     return 0
 
 
@@ -55,11 +58,12 @@ async def _classify(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
 def _nlu_train(args: argparse.Namespace) -> int:
     from nlu import rasa_service
 
-    outcome = rasa_service.train(args.language, force=args.force)
-    if outcome.trained:
-        print(f"trained {outcome.model} in {outcome.seconds:.1f}s ({outcome.size_bytes / 1e6:.1f} MB)")
-    else:
-        print(f"model {outcome.model} is up to date (data and config unchanged); not retraining")
+    for language in [args.language] if args.language else rasa_service.languages():
+        outcome = rasa_service.train(language, force=args.force)
+        if outcome.trained:
+            print(f"trained {outcome.model} in {outcome.seconds:.1f}s ({outcome.size_bytes / 1e6:.1f} MB)")
+        else:
+            print(f"model {outcome.model} is up to date (data and config unchanged); not retraining")
     return 0
 
 
@@ -76,13 +80,15 @@ async def _nlu_fold(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from bot import set_eval
-    from bot.nlu_runtime import nlu_client
+    from bot.nlu_runtime import nlu_clients
     from nlu import fold_blind
     from nlu.intents import CRISIS_INTENTS
 
     path = Path(args.set)
     items = [(i.group, i.label, i.text) for i in set_eval.load_set(path) if i.group != "check"]
-    async with nlu_client(settings) as client:
+    async with nlu_clients(settings) as clients:
+        client = clients[args.lang]
+
         async def best_other(text: str) -> str:
             result = await client.parse(text)
             others = [s.name for s in result.ranking if s.name not in CRISIS_INTENTS]
@@ -118,13 +124,18 @@ def _nlu_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _nlu_eval(settings: Settings, language: str) -> int:
-    from bot.nlu_runtime import nlu_client
+    from bot.nlu_runtime import nlu_clients
     from nlu import evaluation, rasa_service
 
     pairs = evaluation.load_examples(rasa_service.test_data_dir(language))
     texts = [t for t, _ in pairs]
     gold = [g for _, g in pairs]
-    async with nlu_client(settings) as client:
+    async with nlu_clients(settings) as clients:
+        if language not in clients:
+            print(f"No {language} model: train it with `tend nlu train --lang {language}`.", file=sys.stderr)
+            return 2
+        client = clients[language]
+
         async def parse(text: str) -> str:
             return (await client.parse(text)).intent
 
@@ -204,18 +215,19 @@ async def _set_eval(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
     from bot import set_eval
-    from bot.nlu_runtime import nlu_client
+    from bot.nlu_runtime import nlu_clients
     from nlu.understanding import Understander
 
     path = Path(args.set)
     items = set_eval.load_set(path)
     name = path.name if path.is_dir() else f"{path.parent.name}-{path.stem}"
     label = args.label or ("net alone" if args.net_only else "whole stack")
+    hint = args.lang  # the parent's language for every message of the set; None: each message's own words
     if args.net_only:
-        outcomes, seconds = await set_eval.evaluate(items, Understander(None).understand)
+        outcomes, seconds = await set_eval.evaluate(items, Understander(None).understand, hint)
     else:
-        async with nlu_client(settings) as client:
-            outcomes, seconds = await set_eval.evaluate(items, Understander(client).understand)
+        async with nlu_clients(settings) as clients:
+            outcomes, seconds = await set_eval.evaluate(items, Understander(clients).understand, hint)
     report = set_eval.score(name, label, items, outcomes, seconds)
     stem = f"{name}-{label.replace(' ', '-')}"
     md, _ = set_eval.write(report, set_eval.RESULTS_DIR, stem)
@@ -246,19 +258,21 @@ def build_parser() -> argparse.ArgumentParser:
     nlu_sub = nlu.add_subparsers(dest="nlu_command", required=True)
     train = nlu_sub.add_parser("train", help="train when data or config changed")
     train.add_argument("--force", action="store_true")
-    train.add_argument("--language", default="en")
+    train.add_argument("--language", "--lang", dest="language", default=None,
+                       help="one language (default: every language with data)")
     aug = nlu_sub.add_parser("augment", help="rebuild the long training messages (nlu/data/<lang>/composites.yml)")
-    aug.add_argument("--language", default="en")
+    aug.add_argument("--language", "--lang", dest="language", default="en")
     fold = nlu_sub.add_parser("fold", help="a recorded blind set joins the training data")
     fold.add_argument("--set", required=True, help="the blind-set directory")
     fold.add_argument("--out", required=True, help="the training file to write (nlu/data/<lang>/blind_*.yml)")
+    fold.add_argument("--lang", default="en", help="the set's language (whose model routes look-alikes)")
     serve = nlu_sub.add_parser("serve", help="rasa run --enable-api on 127.0.0.1 with an auth token")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5005)
-    serve.add_argument("--language", default="en")
+    serve.add_argument("--language", "--lang", dest="language", default="en")
     serve.add_argument("--allow-remote", action="store_true")
     evaluate = nlu_sub.add_parser("eval", help="evaluate on the held-out split, report to nlu/results/")
-    evaluate.add_argument("--language", default="en")
+    evaluate.add_argument("--language", "--lang", dest="language", default="en")
     compare = nlu_sub.add_parser("compare", help="compare candidate pipelines on the held-out split")
     compare.add_argument("configs", nargs="+")
     compare.add_argument("--language", default="en")
@@ -277,6 +291,8 @@ def build_parser() -> argparse.ArgumentParser:
     sev.add_argument("--sweep", action="store_true", help="also sweep layer-2 thresholds")
     sev.add_argument("--set", help="a labelled set (file or directory, blind-set format) instead of the safety set")
     sev.add_argument("--label", help="names the run in nlu/results/blind/ (e.g. before, after)")
+    sev.add_argument("--lang", default=None,
+                     help="the parents' language (decides a message whose words do not; default: each message's words)")
     sev.add_argument("--show-misses", action="store_true", help="print each miss and false alarm (never on a blind set you tune against)")
     return parser
 

@@ -61,3 +61,49 @@ async def nlu_client(settings: Settings, *, start_if_missing: bool = True) -> As
             await client.aclose()
     finally:
         server.stop()
+
+
+@contextlib.asynccontextmanager
+async def nlu_clients(settings: Settings, *, start_if_missing: bool = True) -> AsyncIterator[dict[str, RasaClient]]:
+    """One client per language with a trained model ({"en": ..., "es": ...}), each to the configured
+    server of that language, or to a local server started for our lifetime."""
+    from nlu.rasa_service import languages
+
+    async with contextlib.AsyncExitStack() as stack:
+        clients: dict[str, RasaClient] = {}
+        for language in languages():
+            if not model_path(language).exists():
+                continue
+            clients[language] = await stack.enter_async_context(
+                _language_client(settings, language, start_if_missing=start_if_missing))
+        yield clients
+
+
+@contextlib.asynccontextmanager
+async def _language_client(settings: Settings, language: str, *, start_if_missing: bool) -> AsyncIterator[RasaClient]:
+    from nlu.rasa_service import languages
+
+    token = nlu_token(settings)
+    url = settings.nlu_url_for(language, languages())
+    state = await asyncio.to_thread(server_state, url, token, model_path(language))
+    if state == "current":
+        client = make_client(settings, url=url, token=token)
+        try:
+            yield client
+        finally:
+            await client.aclose()
+        return
+    if not start_if_missing:
+        raise RuntimeError(f"No NLU server with the current {language} model answers at {url}")
+    print(f"Starting a local {language} NLU server for this command (Rasa takes ~20 s to load)...", file=sys.stderr)
+    server = NluServer(token=token, language=language)
+    server.start()
+    try:
+        await asyncio.to_thread(server.wait_ready)
+        client = make_client(settings, url=server.url, token=token)
+        try:
+            yield client
+        finally:
+            await client.aclose()
+    finally:
+        server.stop()

@@ -27,6 +27,7 @@ from nlu.rasa_service import (
     server_state,
     stop_leftover,
 )
+from nlu.rasa_service import languages as nlu_languages
 from nlu.understanding import Understander
 from storage.database import Database
 from storage.migrate import upgrade_to_head
@@ -79,48 +80,57 @@ class AppRuntime:
         self.start_nlu = start_nlu
         self.db = Database.from_url(settings.database_url)
         self.token = nlu_token(settings)
-        self.client = make_client(settings, token=self.token)
-        self.parser = WaitingParser(self.client)
-        self.understander = Understander(self.parser)
+        #: One Rasa model and server per language with training data; English first.
+        self.languages = sorted(nlu_languages() or ["en"], key=lambda lang: (lang != "en", lang))
+        self.clients = {lang: make_client(settings, url=settings.nlu_url_for(lang, self.languages), token=self.token)
+                        for lang in self.languages}
+        self.parsers = {lang: WaitingParser(client) for lang, client in self.clients.items()}
+        self.client = self.clients[self.languages[0]]
+        self.parser = self.parsers[self.languages[0]]
+        self.understander = Understander(self.parsers)
         self.engine = Engine(self.db, clock, options={"admin_ids": settings.admin_ids,
                                                        "facilitator_enabled": settings.facilitator_chat_id is not None})
         self.conversation = Conversation(self.engine, self.understander)
-        self._server: NluServer | None = None
-        self._server_task: asyncio.Task[None] | None = None
+        self._servers: dict[str, NluServer] = {}
+        self._server_tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await upgrade_to_head(self.settings.database_url)
         if self.start_nlu:
-            state = await asyncio.to_thread(server_state, self.settings.nlu_url, self.token, model_path())
-            if state == "current":
-                log.info("reusing the NLU server at NLU_URL: it serves the current model")
-            else:
-                self._start_local_nlu(state)
+            for language in self.languages:
+                url = self.settings.nlu_url_for(language, self.languages)
+                state = await asyncio.to_thread(server_state, url, self.token, model_path(language))
+                if state == "current":
+                    log.info("reusing the %s NLU server at %s: it serves the current model", language, url)
+                elif model_path(language).exists():
+                    self._start_local_nlu(language, url, state)
 
-    def _start_local_nlu(self, state: ServerState) -> None:
-        if not is_local_url(self.settings.nlu_url):
-            log.warning("NLU_URL points elsewhere and %s; not starting a local server",
+    def _start_local_nlu(self, language: str, url: str, state: ServerState) -> None:
+        if not is_local_url(url):
+            log.warning("the %s NLU URL points elsewhere and %s; not starting a local server", language,
                         "serves an old model" if state == "stale" else "does not answer")
             return
-        port = urlparse(self.settings.nlu_url).port or DEFAULT_PORT
+        port = urlparse(url).port or DEFAULT_PORT
         if state == "stale" and not stop_leftover(port):
             log.error("the NLU server on port %d serves an old model and was not started by tend; "
-                      "restart it with the current model (tend nlu serve)", port)
+                      "restart it with the current model (tend nlu serve --lang %s)", port, language)
             return
-        self._server = NluServer(host="127.0.0.1", port=port, token=self.token)
-        self._server.start()
-        self.parser.ready = asyncio.Event()
+        server = NluServer(language, host="127.0.0.1", port=port, token=self.token)
+        server.start()
+        self._servers[language] = server
+        parser = self.parsers[language]
+        parser.ready = asyncio.Event()
 
         async def wait() -> None:
-            assert self._server is not None and self.parser.ready is not None
+            assert parser.ready is not None
             try:
-                await asyncio.to_thread(self._server.wait_ready)
+                await asyncio.to_thread(server.wait_ready)
             except Exception as exc:  # the coach carries on with the safety net alone
-                log.error("local NLU server failed to start: %s", exc)
+                log.error("local %s NLU server failed to start: %s", language, exc)
             finally:
-                self.parser.ready.set()
+                parser.ready.set()
 
-        self._server_task = asyncio.create_task(wait())
+        self._server_tasks.append(asyncio.create_task(wait()))
 
     async def purge_old_data(self) -> int:
         """Retention: drop message events older than EVENT_RETENTION_DAYS, and old update ids."""
@@ -139,14 +149,15 @@ class AppRuntime:
         return removed
 
     def stop_local_nlu(self) -> None:
-        """Stop the Rasa server this process started, if any (idempotent, synchronous)."""
-        if self._server is not None:
-            self._server.stop()
+        """Stop the Rasa servers this process started, if any (idempotent, synchronous)."""
+        for server in self._servers.values():
+            server.stop()
 
     async def stop(self) -> None:
-        if self._server_task is not None:
-            self._server_task.cancel()
-        if self._server is not None:
-            await asyncio.to_thread(self._server.stop)
-        await self.client.aclose()
+        for task in self._server_tasks:
+            task.cancel()
+        for server in self._servers.values():
+            await asyncio.to_thread(server.stop)
+        for client in self.clients.values():
+            await client.aclose()
         await self.db.dispose()

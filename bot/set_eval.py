@@ -202,15 +202,16 @@ def score(name: str, label: str, items: Sequence[Labelled], outcomes: Sequence[O
     return report
 
 
-async def evaluate(items: Sequence[Labelled], understand: Callable[[str], Awaitable[Any]]
-                   ) -> tuple[list[Outcome], float]:
+async def evaluate(items: Sequence[Labelled], understand: Callable[..., Awaitable[Any]],
+                   language: str | None = None) -> tuple[list[Outcome], float]:
     """Run each message through `understand` (an `Understander.understand`), one at a time, so the
-    time each message takes is the time a parent waits (no queueing behind the others)."""
+    time each message takes is the time a parent waits (no queueing behind the others). `language`
+    is the parents' language, when the set has one."""
     started = time.monotonic()
     outcomes: list[Outcome] = []
     for item in items:
         begun = time.perf_counter()
-        u = await understand(item.text)
+        u = await understand(item.text, language) if language else await understand(item.text)
         outcomes.append(Outcome(u.safety.action, u.safety.kind, u.intent, time.perf_counter() - begun))
     return outcomes, time.monotonic() - started
 

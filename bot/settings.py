@@ -42,6 +42,9 @@ class Settings:
     telegram_base_file_url: str | None = None
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'tend.db'}"
     nlu_url: str = "http://127.0.0.1:5005"
+    #: Servers of the other languages' models (NLU_URL_ES=...). A language not listed here is served
+    #: on the English server's host at the next ports, in the order of `nlu.rasa_service.languages()`.
+    nlu_urls: dict[str, str] = field(default_factory=dict)
     nlu_token: str | None = None
     nlu_connect_timeout: float = 1.0
     nlu_read_timeout: float = 5.0
@@ -63,6 +66,21 @@ class Settings:
     webhook_path: str = "/telegram"
     event_retention_days: int | None = None
 
+    def nlu_url_for(self, language: str, languages: list[str] | tuple[str, ...] = ("en",)) -> str:
+        """The URL of a language's NLU server: English at NLU_URL, others at NLU_URL_<LANG>, else
+        at NLU_URL's port plus the language's place among the other languages."""
+        if language == "en":
+            return self.nlu_url
+        if language in self.nlu_urls:
+            return self.nlu_urls[language]
+        from urllib.parse import urlparse
+
+        parsed = urlparse(self.nlu_url)
+        others = [lang for lang in languages if lang != "en"]
+        offset = others.index(language) + 1 if language in others else len(others) + 1
+        port = (parsed.port or 5005) + offset
+        return parsed._replace(netloc=f"{parsed.hostname}:{port}").geturl()
+
     @classmethod
     def from_env(cls, dotenv: Path | None = PROJECT_ROOT / ".env") -> Settings:
         if dotenv is not None:
@@ -75,6 +93,8 @@ class Settings:
             telegram_base_file_url=env.get("TELEGRAM_BASE_FILE_URL") or None,
             database_url=env.get("DATABASE_URL") or cls.database_url,
             nlu_url=env.get("NLU_URL") or cls.nlu_url,
+            nlu_urls={key[len("NLU_URL_"):].lower(): value for key, value in env.items()
+                      if key.startswith("NLU_URL_") and value and key[len("NLU_URL_"):].isalpha()},
             nlu_token=env.get("TEND_NLU_TOKEN") or None,
             nlu_connect_timeout=float(env.get("NLU_CONNECT_TIMEOUT", cls.nlu_connect_timeout)),
             nlu_read_timeout=float(env.get("NLU_READ_TIMEOUT", cls.nlu_read_timeout)),

@@ -62,6 +62,10 @@ class CrisisCountry(Answer):
     PREFIX: ClassVar[str] = "cr"  # a country code: its crisis lines, one tap away (before consent too)
 
 
+class SwitchLanguage(Answer):
+    PREFIX: ClassVar[str] = "lg"  # a language code: speak it from now on (offered when a parent writes in it)
+
+
 class Clarify(Answer):
     PREFIX: ClassVar[str] = "cl"  # "is this mostly about...?": the intent picked, or "other"
 
@@ -100,7 +104,7 @@ class ContinuePaused(Payload):
 
 PAYLOADS: dict[str, type[Payload]] = {
     cls.PREFIX: cls for cls in (Onboarding, CrisisCountry, SafetyAnswer, Followup, Offer, Clarify, PracticeStep,
-                                Rating, CheckinAnswer, DeleteConfirm, ContinuePaused)
+                                Rating, CheckinAnswer, DeleteConfirm, ContinuePaused, SwitchLanguage)
 }
 
 

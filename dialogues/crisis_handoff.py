@@ -50,7 +50,7 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
     turn.pause_current()
     turn.go(Dialogue.IDLE, "after_handoff", {"kind": kind})
     turn.user.hold_nudges_until(turn.now + QUIET_AFTER_HANDOFF)
-    language = turn.user.language or "en"
+    language = turn.language
     country = country_for(turn)
     text = compose_handoff(kind, country, language)
     followup = (Button(crisis_text("followup_yes", language), Followup("yes").encode()),
@@ -66,13 +66,13 @@ async def handoff(turn: Turn, kind: CrisisKind, layer: str) -> None:
 def believe(turn: Turn, reassurance: Reassurance) -> None:
     """An explicit statement of safety, a crisis told as over, or a medical event that has ended is
     believed: no question, one line that fits what was said, with /sos there."""
-    turn.say(crisis_text(f"believed.{reassurance}", turn.user.language or "en"))
+    turn.say(crisis_text(f"believed.{reassurance}", turn.language))
 
 
 def ask(turn: Turn, decision: SafetyDecision) -> None:
     """Layer 3: a direct, kind question. The emergency number is in it, so even no answer
     leaves the parent with somewhere to turn."""
-    language = turn.user.language or "en"
+    language = turn.language
     turn.pause_current()
     turn.go(Dialogue.SAFETY_CHECK, "asked", {"kind": decision.kind or CrisisKind.SELF_HARM, "layer": decision.layer or "ask"})
     emergency = emergency_numbers(country_for(turn), language)
@@ -101,7 +101,7 @@ async def answer(turn: Turn, choice: str) -> None:
     if choice in ("yes", "unsure"):
         await handoff(turn, kind, "ask")
         return
-    turn.say(crisis_text("answer_no_reply", turn.user.language or "en"))
+    turn.say(crisis_text("answer_no_reply", turn.language))
     await _resume_paused(turn)
 
 
@@ -116,7 +116,7 @@ async def on_button(turn: Turn, payload: SafetyAnswer | Followup) -> None:
             return
         await answer(turn, payload.answer)
         return
-    language = turn.user.language or "en"
+    language = turn.language
     if payload.answer == "yes":
         turn.user.follow_up_at(turn.now + FOLLOW_UP_AFTER)
         turn.say(crisis_text("followup_confirmed", language))
@@ -135,7 +135,7 @@ def on_country_button(turn: Turn, payload: CrisisCountry) -> None:
     """A country tapped under a handoff or /sos: remember it and show that country's lines for
     the crisis just handed off (or every line, as /sos, when the handoff is over)."""
     code = payload.answer.upper()
-    language = turn.user.language or "en"
+    language = turn.language
     if not load_directory().has(code):
         turn.say(turn.t("stale_button"))
         return
@@ -148,6 +148,6 @@ def on_country_button(turn: Turn, payload: CrisisCountry) -> None:
 
 
 def sos(turn: Turn) -> None:
-    language = turn.user.language or "en"
+    language = turn.language
     country = country_for(turn)
     turn.say_rows(compose_resources(country, language), _country_rows(country, language), kind="crisis")

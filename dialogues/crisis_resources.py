@@ -40,6 +40,9 @@ class Service(BaseModel):
     note: str | None = None
     #: The line for something swallowed (a poison centre, or the service that covers poisoning).
     poison: bool = False
+    #: Compiled without internet access and not yet confirmed from the service's own published
+    #: number: the programme deploying Tend must verify it before going live (`tend resources`).
+    needs_verification: bool = False
 
     @model_validator(mode="after")
     def _has_contact(self) -> Service:

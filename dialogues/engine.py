@@ -33,7 +33,7 @@ from dialogues import (
 from dialogues.clock import Clock, SystemClock
 from dialogues.crisis_resources import compose_handoff, compose_resources, country_from_language_code
 from dialogues.events import ButtonEvent, CommandEvent, Event, TextEvent, UserRef
-from dialogues.replies import Reply, load_texts
+from dialogues.replies import Button, Reply, available_languages, language_of, load_texts
 from dialogues.turn import Turn
 from nlu.intents import CrisisKind
 from storage.database import Database
@@ -99,13 +99,16 @@ class Engine:
             log.warning("could not mark a blocked chat inactive")
 
     def _without_storage(self, who: UserRef, event: Event, error: Exception | None) -> list[Reply]:
-        texts = load_texts("en")
+        language = language_of(None, who.language_code)
+        if isinstance(event, TextEvent) and event.understanding.language in available_languages():
+            language = event.understanding.language  # a crisis is answered in the words it was written in
+        texts = load_texts(language)
         if isinstance(event, TextEvent) and event.understanding.safety.crisis:
             kind = event.understanding.safety.kind or CrisisKind.SELF_HARM
             country = country_from_language_code(who.language_code)
-            return [Reply(compose_handoff(kind, country, "en"), kind="crisis")]
+            return [Reply(compose_handoff(kind, country, language), kind="crisis")]
         if isinstance(event, CommandEvent) and event.name == "sos":
-            return [Reply(compose_resources(country_from_language_code(who.language_code), "en"),
+            return [Reply(compose_resources(country_from_language_code(who.language_code), language),
                           kind="crisis")]
         return [Reply(texts.get("db_busy"))]
 
@@ -157,6 +160,10 @@ class Engine:
     # -- text -----------------------------------------------------------------------------------
     async def _on_text(self, turn: Turn, event: TextEvent) -> None:
         safety = event.understanding.safety
+        written_in = event.understanding.language
+        if safety.crisis and written_in != turn.language and written_in in available_languages():
+            # A parent in crisis is answered in the language they just wrote in, whatever the setting.
+            turn.use_language(written_in)
         # Safety first, in every dialogue, before consent and before anything else.
         if safety.action == "handoff":
             await crisis_handoff.handoff(turn, safety.kind or CrisisKind.SELF_HARM, safety.layer or "net")
@@ -175,6 +182,7 @@ class Engine:
             return
         if event.truncated:
             turn.say(turn.t("too_long"))
+        self._offer_language(turn, event)
         result = event.understanding.nlu
         if turn.dialogue in (Dialogue.ONBOARDING, Dialogue.SETTINGS) and turn.user.consent and result is not None \
                 and result.intent in router.OFFER_INTENTS and result.confidence >= 0.6:
@@ -200,6 +208,19 @@ class Engine:
         else:
             await router.route(turn, result)
 
+    @staticmethod
+    def _offer_language(turn: Turn, event: TextEvent) -> None:
+        """A parent who writes in another language Tend speaks is understood (the message is parsed
+        by that language's model) and offered, once, to be answered in it, in that language."""
+        written_in = event.understanding.language
+        if written_in == turn.language or written_in not in available_languages() \
+                or len(event.text.split()) < 3 or turn.data.get("_language_offered") == written_in:
+            return
+        turn.data["_language_offered"] = written_in
+        theirs = load_texts(written_in)
+        turn.say(theirs.get("switch_offer"),
+                 Button(theirs.get("buttons.switch_yes"), buttons.SwitchLanguage(written_in).encode()))
+
     # -- buttons ----------------------------------------------------------------------------------
     async def _on_button(self, turn: Turn, data: str) -> None:
         payload = buttons.parse(data)
@@ -207,6 +228,13 @@ class Engine:
             await onboarding.on_button(turn, payload)
         elif isinstance(payload, buttons.CrisisCountry):  # crisis lines: before consent too (safety first)
             crisis_handoff.on_country_button(turn, payload)
+        elif isinstance(payload, buttons.SwitchLanguage):  # before consent too: it is how they read the rest
+            if payload.answer in available_languages():
+                turn.user.choose_language(payload.answer)
+                turn.use_language(payload.answer)
+                turn.say(turn.t("language_set", language=turn.t(f"language_names.{payload.answer}")))
+            else:
+                turn.say(turn.t("stale_button"))
         elif payload is None:
             turn.say(turn.t("stale_button"))
         elif not turn.user.consent:

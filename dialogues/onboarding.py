@@ -94,6 +94,7 @@ def _apply(turn: Turn, step: str, value: str) -> bool:
         if value not in available_languages():
             return False
         turn.user.choose_language(value)
+        turn.use_language(value)
         turn.say(turn.t("language_set", language=LANGUAGE_NAMES.get(value, value)))
     elif step == "country":
         code = find_country(value)

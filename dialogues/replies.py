@@ -105,3 +105,14 @@ def load_texts(language: str = "en") -> Texts:
 
 def available_languages() -> list[str]:
     return sorted(p.parent.name for p in CONTENT_DIR.glob("*/replies.yml"))
+
+
+def language_of(chosen: str | None, telegram_language_code: str | None) -> str:
+    """The language a parent is spoken to in: their choice, else their Telegram app's language
+    when Tend speaks it ("es-MX" -> "es"), else English. A Spanish Telegram client is greeted in
+    Spanish from its first /start, before any question is asked."""
+    languages = available_languages()
+    if chosen in languages:
+        return chosen
+    code = (telegram_language_code or "").split("-")[0].lower()
+    return code if code in languages else "en"

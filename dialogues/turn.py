@@ -13,7 +13,7 @@ from typing import Any
 
 from dialogues.buttons import Payload
 from dialogues.parent import Parent
-from dialogues.replies import Button, Reply, Texts, load_texts, rows
+from dialogues.replies import Button, Reply, Texts, language_of, load_texts, rows
 from dialogues.schedule import zone_of
 from practices.library import PracticeLibrary, load_library
 from storage.kinds import Dialogue
@@ -32,6 +32,8 @@ class Turn:
     library: PracticeLibrary
     texts: Texts
     replies: list[Reply] = field(default_factory=list)
+    #: The language this turn speaks (the parent's choice, else their Telegram app's language).
+    language: str = "en"
     #: set by the engine from its configuration (e.g. facilitator alerts), read by dialogues
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -40,11 +42,18 @@ class Turn:
         cls, records: ParentRecords, user: User, state: ConversationState, now: datetime,
         options: dict[str, Any] | None = None,
     ) -> Turn:
-        language = user.language or "en"
+        language = language_of(user.language, user.telegram_language_code)
         return cls(
             records=records, user=Parent(user), state=state, now=now,
             library=load_library(language), texts=load_texts(language), options=dict(options or {}),
+            language=language,
         )
+
+    def use_language(self, language: str) -> None:
+        """Speak `language` from this reply on (the parent just chose it)."""
+        self.language = language
+        self.texts = load_texts(language)
+        self.library = load_library(language)
 
     # -- replies --------------------------------------------------------------------------
     def t(self, key: str, **values: Any) -> str:
@@ -81,11 +90,12 @@ class Turn:
         return self.state.data
 
     def go(self, dialogue: str, step: str = "", data: dict[str, Any] | None = None) -> None:
-        """Move to another dialogue; the rotation counter survives so variants keep rotating."""
-        rotation = self.data.get("_v", 0)
+        """Move to another dialogue; the rotation counter survives so variants keep rotating, and so
+        does the language already offered (a parent is offered a language once, not every turn)."""
+        kept = {k: v for k, v in self.data.items() if k in ("_v", "_language_offered")}
         self.state.dialogue = dialogue
         self.state.step = step
-        self.state.data = {"_v": rotation, **(data or {})}
+        self.state.data = {"_v": 0, **kept, **(data or {})}
 
     def at_step(self, step: str) -> None:
         """Move on within the current dialogue (its data stays)."""

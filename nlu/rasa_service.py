@@ -92,8 +92,22 @@ def model_id(model: Path) -> str | None:
     return found
 
 
-def training_hash(language: str = "en", config: Path = CONFIG_PATH) -> str:
+def config_path(language: str = "en") -> Path:
+    """A language's pipeline: `nlu/config/<lang>.yml` when it has its own, else the top-level
+    `config.yml` (English)."""
+    own = NLU_DIR / "config" / f"{language}.yml"
+    return own if own.is_file() else CONFIG_PATH
+
+
+def languages() -> list[str]:
+    """Every language with training data: each gets its own model (`models/nlu-<lang>.tar.gz`)."""
+    root = NLU_DIR / "data"
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*.yml")))
+
+
+def training_hash(language: str = "en", config: Path | None = None) -> str:
     """Hash of everything that changes what the model learns."""
+    config = config or config_path(language)
     digest = hashlib.sha256()
     files = [config, REQUIREMENTS, *sorted(data_dir(language).glob("*.yml"))]
     for path in files:
@@ -158,7 +172,7 @@ def train(
     language: str = "en",
     *,
     force: bool = False,
-    config: Path = CONFIG_PATH,
+    config: Path | None = None,
     out: Path | None = None,
     data: Path | None = None,
 ) -> TrainOutcome:
@@ -168,7 +182,8 @@ def train(
     training never leaves a half-written model that the server would then try to load.
     """
     target = out or model_path(language)
-    custom = out is not None or data is not None or config != CONFIG_PATH
+    custom = out is not None or data is not None or (config is not None and config != config_path(language))
+    config = config or config_path(language)
     if not force and not custom and model_is_current(language):
         return TrainOutcome(False, target, 0.0, target.stat().st_size)
     data = data or data_dir(language)

@@ -78,6 +78,10 @@ class Practice(_Frozen):
     intro: Annotated[StrictStr, Field(min_length=1, max_length=MAX_STEP_CHARS)]
     steps: Annotated[tuple[Step, ...], Field(min_length=2, max_length=6)]
     closing: Annotated[StrictStr, Field(min_length=1, max_length=MAX_STEP_CHARS)]
+    #: How this language's version was adapted to the culture of the parents who read it, not
+    #: translated: its first sentence sums it up in one line. Required in every language but the one
+    #: the practice was first written in (see the tests), so the reasoning travels with the text.
+    adaptation: Annotated[StrictStr, Field(min_length=1)] | None = None
 
     @field_validator("summary", "title")
     @classmethod
