@@ -36,31 +36,8 @@ async def nlu_client(settings: Settings, *, start_if_missing: bool = True) -> As
     Only a server on this machine is ever started here (127.0.0.1); a configured remote URL
     that does not answer is reported, not replaced.
     """
-    token = nlu_token(settings)
-    state = await asyncio.to_thread(server_state, settings.nlu_url, token, model_path())
-    if state == "current":
-        client = make_client(settings, token=token)
-        try:
-            yield client
-        finally:
-            await client.aclose()
-        return
-    if not start_if_missing:
-        raise RuntimeError(f"No NLU server with the current model answers at {settings.nlu_url}")
-    if state == "stale":
-        print(f"The NLU server at {settings.nlu_url} serves an old model; using a fresh one.", file=sys.stderr)
-    print("Starting a local NLU server for this command (Rasa takes ~20 s to load)...", file=sys.stderr)
-    server = NluServer(token=token)
-    server.start()
-    try:
-        await asyncio.to_thread(server.wait_ready)
-        client = make_client(settings, url=server.url, token=token)
-        try:
-            yield client
-        finally:
-            await client.aclose()
-    finally:
-        server.stop()
+    async with _language_client(settings, "en", start_if_missing=start_if_missing) as client:
+        yield client
 
 
 @contextlib.asynccontextmanager
@@ -81,6 +58,8 @@ async def nlu_clients(settings: Settings, *, start_if_missing: bool = True) -> A
 
 @contextlib.asynccontextmanager
 async def _language_client(settings: Settings, language: str, *, start_if_missing: bool) -> AsyncIterator[RasaClient]:
+    """A client for `language`'s configured server; when none answers, or it serves a model older than
+    the current training data, a local server (on a free port) for our lifetime."""
     from nlu.rasa_service import languages
 
     token = nlu_token(settings)
@@ -95,6 +74,8 @@ async def _language_client(settings: Settings, language: str, *, start_if_missin
         return
     if not start_if_missing:
         raise RuntimeError(f"No NLU server with the current {language} model answers at {url}")
+    if state == "stale":
+        print(f"The {language} NLU server at {url} serves an old model; using a fresh one.", file=sys.stderr)
     print(f"Starting a local {language} NLU server for this command (Rasa takes ~20 s to load)...", file=sys.stderr)
     server = NluServer(token=token, language=language)
     server.start()

@@ -104,7 +104,13 @@ def load_texts(language: str = "en") -> Texts:
 
 
 def available_languages() -> list[str]:
-    return sorted(p.parent.name for p in CONTENT_DIR.glob("*/replies.yml"))
+    """The languages Tend speaks (a `content/<lang>/replies.yml`), read once: every turn asks."""
+    return list(_available_languages())
+
+
+@lru_cache(maxsize=1)
+def _available_languages() -> tuple[str, ...]:
+    return tuple(sorted(p.parent.name for p in CONTENT_DIR.glob("*/replies.yml")))
 
 
 def language_of(chosen: str | None, telegram_language_code: str | None) -> str:

@@ -505,17 +505,6 @@ class MultiNet:
         self.nets = nets
         self.primary = primary
 
-    @property
-    def language(self) -> str:
-        return self.primary
-
-    @property
-    def normalise(self):  # noqa: ANN201 - the primary language's Normaliser
-        return self.nets[self.primary].normalise
-
-    def split(self, text: str) -> list[str]:
-        return self.nets[self.primary].split(text)
-
     def check(self, text: str, language: str | None = None) -> NetVerdict:
         first = language if language in self.nets else self.primary
         verdict = self.nets[first].check(text)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
@@ -30,11 +29,6 @@ class LanguageGuess:
     unsure: bool
 
 
-def languages() -> tuple[str, ...]:
-    """Every language with crisis patterns (and so a word list): the languages Tend speaks."""
-    return net_languages()
-
-
 @lru_cache(maxsize=8)
 def _profile(language: str) -> tuple[frozenset[str], tuple[str, ...]]:
     path = PATTERNS_DIR / language / "language.yml"
@@ -44,7 +38,7 @@ def _profile(language: str) -> tuple[frozenset[str], tuple[str, ...]]:
 
 def detect(text: str, hint: str | None = None, candidates: Sequence[str] | None = None) -> LanguageGuess:
     """The language of `text`; `hint` (the parent's language) wins ties and wordless messages."""
-    langs = tuple(candidates or languages())
+    langs = tuple(candidates or net_languages())
     fallback = hint if hint in langs else (langs[0] if langs else "en")
     lowered = text.lower()
     scores: dict[str, float] = {}

@@ -165,13 +165,12 @@ class SafetyStack:
     and any other language's net that finds stronger risk speaks instead."""
 
     def __init__(self, net: CrisisNet | MultiNet | None = None, policy: SafetyPolicy | None = None) -> None:
-        self.net = net or every_net()
+        # One language's net alone (tests, benchmarks) reads like every net: it is the only one.
+        self.net = MultiNet({net.language: net}, net.language) if isinstance(net, CrisisNet) else net or every_net()
         self.policy = policy or load_policy()
 
     def screen(self, text: str, language: str | None = None) -> NetVerdict:
-        if isinstance(self.net, MultiNet):
-            return self.net.check(text, language)
-        return self.net.check(text)
+        return self.net.check(text, language)
 
     def decide(self, verdict: NetVerdict, result: NluResult | None,
                pieces: Sequence[NluResult] = ()) -> SafetyDecision:
