@@ -13,7 +13,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
-from telegram import Update
+from telegram import BotCommand, Update
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -33,16 +33,25 @@ from bot.log_ids import hashed_id
 from bot.rate_limit import StrictRateLimiter
 from bot.timing import timed_update, waiting_on
 from bot.update_dedup import dedup_handler
+from dialogues import bundle
 from dialogues.events import UserRef
-from dialogues.replies import Recipient, Reply, load_texts
+from dialogues.replies import Recipient, Reply, Texts, available_languages, language_of, load_texts
+from dialogues.words import command_descriptions
 
 log = logging.getLogger(__name__)
 
 #: Seconds a written message may take before the parent sees "typing…".
 TYPING_AFTER = 0.8
 
-COMMANDS = ("start", "help", "practice", "progress", "checkin", "pause", "resume", "cancel", "stop", "language", "country",
-            "timezone", "sos")
+
+
+async def set_command_menus(bot: Any) -> None:
+    """The command menu in every language Tend speaks: the base language as the default menu, each
+    other language for clients set to it (setMyCommands with language_code)."""
+    for language in available_languages():
+        commands = [BotCommand(name, text) for name, text in command_descriptions(language).items()]
+        code = None if language == bundle.BASE else language
+        await bot.set_my_commands(commands, language_code=code)
 
 
 class _UserQueue:
@@ -109,7 +118,14 @@ class TelegramAdapter:
     def __init__(self, conversation: Conversation, facilitator_chat_id: int | None = None) -> None:
         self.conversation = conversation
         self.facilitator_chat_id = facilitator_chat_id
-        self.texts = load_texts("en")
+
+    @staticmethod
+    def _texts(update: object) -> Texts:
+        """Texts for the few replies the adapter writes itself (media, group chats, a failed update):
+        in the Telegram app's language, since these come before or without the parent's stored
+        choice (a failed update may be a failed database)."""
+        user = update.effective_user if isinstance(update, Update) else None
+        return load_texts(language_of(None, user.language_code if user else None))
 
     # -- sending --------------------------------------------------------------------------------
     async def send(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, replies: list[Reply]) -> None:
@@ -206,9 +222,9 @@ class TelegramAdapter:
         caption = message.caption if message is not None else None
         if caption:  # a caption is text the parent wrote: it goes through the safety stack too
             replies = await self.conversation.text(self._who(update), caption)
-            await self.send(context, chat.id, [Reply(self.texts.get("media_unsupported")), *replies])
+            await self.send(context, chat.id, [Reply(self._texts(update).get("media_unsupported")), *replies])
             return
-        await self.send(context, chat.id, [Reply(self.texts.get("media_unsupported"))])
+        await self.send(context, chat.id, [Reply(self._texts(update).get("media_unsupported"))])
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An edit is screened for risk but never replays a dialogue step."""
@@ -226,14 +242,14 @@ class TelegramAdapter:
         if chat is None:
             return
         with contextlib.suppress(TelegramError):
-            await context.bot.send_message(chat.id, self.texts.get("group_chat"))
+            await context.bot.send_message(chat.id, self._texts(update).get("group_chat"))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
         log.error("update failed: %s", type(error).__name__, exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:
             with contextlib.suppress(TelegramError):
-                await context.bot.send_message(update.effective_chat.id, self.texts.get("db_busy"))
+                await context.bot.send_message(update.effective_chat.id, self._texts(update).get("db_busy"))
 
 
 def build_application(
@@ -301,7 +317,7 @@ def run_telegram(settings: Any, *, start_nlu: bool = False, webhook: bool = Fals
     async def post_init(application: Application) -> None:
         await runtime.start()
         with contextlib.suppress(TelegramError):
-            await application.bot.set_my_commands([(c, c) for c in COMMANDS if c != "stop"])
+            await set_command_menus(application.bot)
 
     async def post_shutdown(application: Application) -> None:
         await runtime.stop()

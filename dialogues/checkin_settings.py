@@ -6,11 +6,12 @@ into a UTC instant (see schedule.next_checkin).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from dialogues import words
 from dialogues.buttons import Onboarding
 from dialogues.schedule import zone_of
-from dialogues.time_parse import parse_time_of_day
+from dialogues.time_parse import parse_duration, parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
 from storage.kinds import Dialogue
@@ -31,7 +32,7 @@ async def on_intent(turn: Turn, intent: str, result: NluResult) -> None:
         stop(turn)
         return
     candidates = result.entity_values("time")
-    hhmm = next((t for t in (parse_time_of_day(c) for c in candidates) if t), None)
+    hhmm = next((t for t in (parse_time_of_day(c, turn.language) for c in candidates) if t), None)
     if hhmm is None:
         turn.go(Dialogue.SETTINGS, "checkin")
         turn.say(turn.t("ask_checkin"), turn.button("skip", Onboarding("checkin", "skip")))
@@ -43,7 +44,7 @@ def _local(turn: Turn, when: datetime | None) -> str:
     """An instant as the parent reads it, in their own zone."""
     if when is None:
         return "—"
-    return when.astimezone(zone_of(turn.user.timezone)).strftime("%a %d %b, %H:%M")
+    return words.local_datetime(when.astimezone(zone_of(turn.user.timezone)), turn.language)
 
 
 def confirm(turn: Turn) -> None:
@@ -66,10 +67,10 @@ def command(turn: Turn, args: tuple[str, ...]) -> None:
             turn.say(turn.t("checkin_none"))
         return
     value = " ".join(args).strip().lower()
-    if value in ("off", "stop", "none", "cancel"):
+    if words.is_one_of(value, turn.language, "checkin_off"):
         stop(turn)
         return
-    hhmm = parse_time_of_day(value)
+    hhmm = parse_time_of_day(value, turn.language)
     if hhmm is None:
         turn.say(turn.t("checkin_unparsed"))
         return
@@ -78,15 +79,12 @@ def command(turn: Turn, args: tuple[str, ...]) -> None:
 
 
 def pause(turn: Turn, args: tuple[str, ...]) -> None:
-    """/pause (until /resume) or /pause 3d, /pause 12h."""
+    """/pause (until /resume) or /pause 3d, /pause 12h, /pause 3 días, /pause una semana."""
     if args:
-        raw = args[0].lower()
-        unit = raw[-1:]
-        number = raw[:-1]
-        if not number.isdigit() or unit not in ("d", "h", "w"):
+        delta = parse_duration(" ".join(args), turn.language)
+        if delta is None:
             turn.say(turn.t("pause_unparsed"))
             return
-        delta = {"d": timedelta(days=1), "h": timedelta(hours=1), "w": timedelta(weeks=1)}[unit] * int(number)
         turn.user.pause_checkins(turn.now + delta, turn.now)
         turn.say(turn.t("paused", until=_local(turn, turn.user.paused_until)))
         return

@@ -8,10 +8,9 @@ check-in nudges for 24 hours unless the parent asks.
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-from dialogues import practice_runner
+from dialogues import practice_runner, words
 from dialogues.buttons import CrisisCountry, Followup, SafetyAnswer
 from dialogues.crisis_resources import (
     compose_handoff,
@@ -32,11 +31,6 @@ from storage.kinds import Dialogue
 QUIET_AFTER_HANDOFF = timedelta(hours=24)
 FOLLOW_UP_AFTER = timedelta(hours=3)
 
-_CLEAR_NO = re.compile(
-    r"^\s*(no+|nope|nah|no,? (i'?m|im) (ok|okay|fine|safe|not)|not at all|definitely not|"
-    r"no,? (not|never|thank)\b.*|i'?m (not|safe|ok|okay|fine)\b.*|no i (am not|would never|won'?t)\b.*)[\s.!]*$",
-    re.IGNORECASE,
-)
 
 
 def country_for(turn: Turn) -> str | None:
@@ -106,7 +100,7 @@ async def answer(turn: Turn, choice: str) -> None:
 
 
 async def on_text(turn: Turn, text: str) -> None:
-    await answer(turn, "no" if _CLEAR_NO.match(text or "") else "yes")
+    await answer(turn, "no" if words.matches(text or "", turn.language, "clear_no", whole=True) else "yes")
 
 
 async def on_button(turn: Turn, payload: SafetyAnswer | Followup) -> None:

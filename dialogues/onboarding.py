@@ -6,17 +6,18 @@ beyond the bare user row needed to remember that we asked.
 
 from __future__ import annotations
 
-from dialogues import checkin_settings
+import unicodedata
+
+from dialogues import checkin_settings, words
 from dialogues.buttons import Onboarding
 from dialogues.countries import countries, find_country, find_timezone
-from dialogues.replies import Button, available_languages
+from dialogues.replies import Button, available_languages, load_texts
 from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
 from nlu.client import NluResult
 from storage.kinds import Dialogue
 
 STEPS = ("consent", "facilitator", "language", "country", "timezone", "checkin")
-LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 CHECKIN_CHOICES = ("08:00", "12:30", "20:00")
 
 
@@ -39,7 +40,7 @@ def _ask(turn: Turn, step: str) -> None:
     elif step == "language":
         langs = available_languages()
         turn.say(turn.t("ask_language"),
-                 *(Button(LANGUAGE_NAMES.get(code, code), Onboarding("language", code).encode()) for code in langs), skip)
+                 *(Button(words.autonym(code), Onboarding("language", code).encode()) for code in langs), skip)
     elif step == "country":
         buttons = [Button(code, Onboarding("country", code).encode()) for code in countries()]
         turn.say(turn.t("ask_country"), *buttons, skip, per_row=3)
@@ -91,11 +92,12 @@ def _apply(turn: Turn, step: str, value: str) -> bool:
         turn.user.allow_facilitator(value == "yes")
         turn.say(turn.t("facilitator_set"))
     elif step == "language":
-        if value not in available_languages():
+        value = language_named(value) or ""
+        if not value:
             return False
         turn.user.choose_language(value)
         turn.use_language(value)
-        turn.say(turn.t("language_set", language=LANGUAGE_NAMES.get(value, value)))
+        turn.say(turn.t("language_set", language=turn.t(f"language_names.{value}")))
     elif step == "country":
         code = find_country(value)
         if code is None:
@@ -112,12 +114,29 @@ def _apply(turn: Turn, step: str, value: str) -> bool:
         turn.user.choose_timezone(zone, turn.now)  # a check-in moves to the same wall-clock time
         turn.say(turn.t("timezone_set", timezone=zone))
     elif step == "checkin":
-        hhmm = parse_time_of_day(value)
+        hhmm = parse_time_of_day(value, turn.language)
         if hhmm is None:
             turn.say(turn.t("checkin_unparsed"))
             return False
         checkin_settings.set_time(turn, hhmm)
     return True
+
+
+def _plain(text: str) -> str:
+    """Lower case without accents: "Español", "espanol" and "ESPAÑOL" are one answer."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.strip().lower()) if not unicodedata.combining(c))
+
+
+def language_named(value: str) -> str | None:
+    """A language Tend speaks from a code, its own name or its name in any language Tend speaks
+    ("es", "Español", "spanish", "inglés"); None when it names none of them."""
+    wanted = _plain(value)
+    for code in available_languages():
+        names = {code, words.autonym(code)} | {load_texts(lang).get(f"language_names.{code}")
+                                               for lang in available_languages()}
+        if wanted in {_plain(name) for name in names}:
+            return code
+    return None
 
 
 def _consent(turn: Turn, answer: str) -> None:
@@ -153,18 +172,17 @@ async def on_button(turn: Turn, payload: Onboarding) -> None:
 async def on_text(turn: Turn, text: str, result: NluResult | None) -> None:
     """Typed answers to the current step ("UK", "Europe/London", "8pm", "skip")."""
     step = turn.step
-    lowered = text.strip().lower()
     if step == "consent":
         intent = result.intent if result else None
-        if intent == "affirm" or lowered in ("yes", "ok", "okay", "i agree", "agree", "sure"):
+        if intent == "affirm" or words.is_one_of(text, turn.language, "consent_yes"):
             _consent(turn, "yes")
-        elif intent == "deny" or lowered in ("no", "no thanks", "nope"):
+        elif intent == "deny" or words.is_one_of(text, turn.language, "consent_no"):
             _consent(turn, "no")
         else:
             turn.say(turn.t("consent_needed"), turn.button("agree", Onboarding("consent", "yes")),
                      turn.button("decline", Onboarding("consent", "no")))
         return
-    if lowered in ("skip", "no", "no thanks", "later", "not now"):
+    if words.is_one_of(text, turn.language, "skip"):
         await on_button(turn, Onboarding(step, "skip"))
         return
     await on_button(turn, Onboarding(step, text.strip()[:60]))

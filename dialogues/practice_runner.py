@@ -7,8 +7,7 @@ crisis pauses it (see crisis_handoff) and it can be resumed exactly where it was
 
 from __future__ import annotations
 
-import re
-
+from dialogues import words
 from dialogues.buttons import PracticeStep, Rating
 from dialogues.replies import Button
 from dialogues.time_parse import parse_rating
@@ -16,15 +15,10 @@ from dialogues.turn import Turn
 from practices.schema import Practice
 from storage.kinds import Dialogue
 
-_STOP = re.compile(
-    r"^\s*(stop|cancel|quit|exit|end|enough|pause|no more|/cancel|/stop)\b|"
-    r"\b(i want to|can we|let'?s|please|i'?d like to|i need to) (stop|quit|end)\b|^\s*stop\s*(it|please|now)?\s*[.!]*\s*$",
-    re.IGNORECASE,
-)
 
-
-def wants_to_stop(text: str) -> bool:
-    return bool(_STOP.search(text))
+def wants_to_stop(text: str, language: str) -> bool:
+    """"stop", "enough", "ya basta", "quiero parar": in the parent's language or another Tend speaks."""
+    return words.matches(text, language, "stop")
 
 
 def _rating_buttons(turn: Turn, session_id: int, phase: str) -> tuple[tuple[Button, ...], ...]:
@@ -115,11 +109,11 @@ async def stop(turn: Turn) -> None:
 
 
 async def on_text(turn: Turn, text: str) -> None:
-    if wants_to_stop(text):
+    if wants_to_stop(text, turn.language):
         await stop(turn)
         return
     if turn.step in ("rate_before", "rate_after"):
-        rating = parse_rating(text)
+        rating = parse_rating(text, turn.language)
         if rating is None:
             turn.say_rows(turn.t("rate_invalid"), _rating_buttons(turn, turn.data["sid"], turn.step[5]))
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-from dialogues import streaks
+from dialogues import streaks, words
 from dialogues.replies import Reply
 from dialogues.turn import Turn
 from storage.models import PracticeSession
@@ -18,12 +18,14 @@ CHART_SIZE_PX = (800, 600)
 _DPI = 100
 
 
-def render_chart(sessions: list[PracticeSession], today: date) -> bytes:
+def render_chart(sessions: list[PracticeSession], today: date, language: str) -> bytes:
+    """The chart, its labels and dates in the parent's language (`words.yml` chart, months)."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
+    labels = words.of(language)["chart"]
     days = [today - timedelta(days=27 - i) for i in range(28)]
     per_day = {d: 0 for d in days}
     for s in sessions:
@@ -33,20 +35,20 @@ def render_chart(sessions: list[PracticeSession], today: date) -> bytes:
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(CHART_SIZE_PX[0] / _DPI, CHART_SIZE_PX[1] / _DPI), dpi=_DPI)
     top.bar(range(28), [per_day[d] for d in days], color="#7fb77e")
-    top.set_title("Practice days, last 4 weeks")
-    top.set_xticks(range(0, 28, 7), [d.strftime("%d %b") for d in days[::7]])
+    top.set_title(labels["practice_days"])
+    top.set_xticks(range(0, 28, 7), [words.short_date(d, language) for d in days[::7]])
     top.set_yticks(range(max(per_day.values(), default=0) + 2))
     top.spines[["top", "right"]].set_visible(False)
     if rated:
         xs = range(len(rated))
-        bottom.plot(xs, [s.rating_before for s in rated], "o-", color="#c98b8b", label="before")
-        bottom.plot(xs, [s.rating_after for s in rated], "o-", color="#6f9fd8", label="after")
+        bottom.plot(xs, [s.rating_before for s in rated], "o-", color="#c98b8b", label=labels["before"])
+        bottom.plot(xs, [s.rating_after for s in rated], "o-", color="#6f9fd8", label=labels["after"])
         bottom.legend(loc="upper right", frameon=False)
     else:
-        bottom.text(0.5, 0.5, "Ratings will appear here after your first practice", ha="center",
+        bottom.text(0.5, 0.5, labels["no_ratings"], ha="center",
                     va="center", transform=bottom.transAxes, color="#666666")
     bottom.set_ylim(-0.5, 10.5)
-    bottom.set_title("Distress before and after each practice (0–10)")
+    bottom.set_title(labels["distress"])
     bottom.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     buffer = io.BytesIO()
@@ -73,7 +75,7 @@ async def show(turn: Turn) -> None:
     else:
         lines.append(turn.t("progress_no_ratings"))
     turn.say("\n".join(lines))
-    turn.replies.append(Reply(text=turn.t("progress_caption"), image=render_chart(sessions, today),
+    turn.replies.append(Reply(text=turn.t("progress_caption"), image=render_chart(sessions, today, turn.language),
                               image_name="progress.png"))
 
 

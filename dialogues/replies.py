@@ -10,12 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-CONTENT_DIR = Path(__file__).with_name("content")
+from dialogues import bundle
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,22 +92,14 @@ class Texts:
 
 
 @lru_cache(maxsize=8)
-def load_texts(language: str = "en") -> Texts:
-    path = CONTENT_DIR / language / "replies.yml"
-    if not path.exists():
-        path = CONTENT_DIR / "en" / "replies.yml"
-        language = "en"
-    return Texts(language, yaml.safe_load(path.read_text(encoding="utf-8")))
+def load_texts(language: str) -> Texts:
+    language = bundle.spoken(language)
+    return Texts(language, bundle.load(language, "replies"))
 
 
 def available_languages() -> list[str]:
-    """The languages Tend speaks (a `content/<lang>/replies.yml`), read once: every turn asks."""
-    return list(_available_languages())
-
-
-@lru_cache(maxsize=1)
-def _available_languages() -> tuple[str, ...]:
-    return tuple(sorted(p.parent.name for p in CONTENT_DIR.glob("*/replies.yml")))
+    """The languages Tend speaks (a `content/<lang>/replies.yml`), base language first."""
+    return list(bundle.languages())
 
 
 def language_of(chosen: str | None, telegram_language_code: str | None) -> str:
@@ -121,4 +110,4 @@ def language_of(chosen: str | None, telegram_language_code: str | None) -> str:
     if chosen in languages:
         return chosen
     code = (telegram_language_code or "").split("-")[0].lower()
-    return code if code in languages else "en"
+    return bundle.spoken(code)

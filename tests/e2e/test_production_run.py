@@ -202,6 +202,7 @@ async def test_a_new_parent_behind_a_proxy_then_sigterm_under_traffic(deployment
     (welcome,) = await parent.say("/start")
     assert "I agree" in {b["text"] for b in welcome.buttons}
     await parent.tap("I agree")
+    await parent.tap("English")
     await parent.tap("GB")
     await parent.tap("Skip")
     (checkin,) = await parent.say("/checkin 20:30")

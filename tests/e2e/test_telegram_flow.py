@@ -35,6 +35,7 @@ async def tap(bot: RunningBot, label: str, chat_id: int = PARENT):  # type: igno
 async def onboard(bot: RunningBot, chat_id: int = PARENT) -> None:
     await exchange(bot, lambda: bot.server.push_command(chat_id, "/start"), expect=1, chat_id=chat_id)
     await tap(bot, "I agree", chat_id)
+    await tap(bot, "English", chat_id)
     await tap(bot, "GB", chat_id)
     await tap(bot, "Skip", chat_id)
 

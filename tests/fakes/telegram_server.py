@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -69,6 +70,7 @@ class FakeTelegramServer:
         self.port = port
         self.sent: list[Sent] = []
         self.requests: list[str] = []
+        self.command_menus: dict[str, dict[str, str]] = {}
         self._updates: list[dict[str, Any]] = []
         self._offset = 0
         self._update_ids = itertools.count(1)
@@ -358,8 +360,19 @@ class FakeTelegramServer:
                                     for _ in range(self.webhook_connections)]
         return self._ok(True)
 
+    async def _m_setMyCommands(self, params: dict, files: dict, chat_id: int | None) -> web.Response:
+        """Checked as Telegram checks it: 1-32 characters of a-z, 0-9 and _, a 1-256 character
+        description; kept per language_code ("" for the default menu) for tests to read."""
+        commands = params.get("commands") or []
+        for item in commands:
+            name, text = str(item.get("command", "")), str(item.get("description", ""))
+            if not re.fullmatch(r"[a-z0-9_]{1,32}", name) or not 1 <= len(text) <= 256:
+                return self._error(400, "Bad Request: BOT_COMMAND_INVALID")
+        self.command_menus[str(params.get("language_code") or "")] = {
+            str(item["command"]): str(item["description"]) for item in commands}
+        return self._ok(True)
+
     _m_deleteWebhook = _simple_true
-    _m_setMyCommands = _simple_true
     _m_deleteMyCommands = _simple_true
     _m_answerCallbackQuery = _simple_true
     _m_sendChatAction = _simple_true

@@ -76,6 +76,7 @@ async def onboarded(conversation) -> Chat:
     chat = Chat(conversation)
     await chat.command("start")
     await chat.tap("I agree")
+    await chat.tap("English")
     await chat.tap("GB")  # GB has one time zone, so that step answers itself
     await chat.tap("Skip")  # check-in time
     return chat
@@ -107,6 +108,7 @@ async def test_onboarding_accepts_typed_answers(conversation, db) -> None:
     chat = Chat(conversation)
     await chat.command("start")
     await chat.say("yes")
+    await chat.say("english")
     await chat.say("usa")
     await chat.say("America/Chicago")
     await chat.say("8:30pm")
@@ -413,6 +415,7 @@ async def test_handoff_uses_the_parents_country(conversation, country: str, numb
     chat = Chat(conversation, UserRef(77, "en"))
     await chat.command("start")
     await chat.tap("I agree")
+    await chat.tap("English")
     await chat.tap(country)
     await chat.say("i want to kill myself")
     assert number in chat.last[0].text
@@ -493,6 +496,7 @@ async def test_facilitator_alert_only_with_consent_and_config(db, clock, nlu) ->
     await chat.tap("I agree")
     assert "facilitator" in chat.text
     await chat.tap("I agree")
+    await chat.tap("English")
     await chat.tap("GB")
     await chat.tap("Skip")
     replies = await chat.say("i want to kill myself")
@@ -503,6 +507,7 @@ async def test_facilitator_alert_only_with_consent_and_config(db, clock, nlu) ->
     await other.command("start")
     await other.tap("I agree")
     await other.tap("No thanks")
+    await other.tap("English")
     await other.tap("GB")
     await other.tap("Skip")
     assert not [r for r in await other.say("i want to kill myself") if r.to == Recipient.FACILITATOR]
@@ -568,6 +573,7 @@ async def test_a_country_tapped_under_a_handoff_is_remembered_with_consent(conve
     chat = Chat(conversation, UserRef(81, "en"))
     await chat.command("start")
     await chat.tap("I agree")
+    await chat.tap("English")
     await chat.tap("Skip")  # no country given
     await chat.say("i want to kill myself")
     await chat.tap(next(label for label, data in chat.buttons.items() if data == "cr:AU"))

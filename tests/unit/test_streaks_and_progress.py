@@ -69,6 +69,6 @@ def test_chart_renders_at_the_right_size() -> None:
                         local_date=date(2026, 3, d))
         for d in (2, 5, 6, 19, 20)
     ]
-    png = render_chart(sessions, today)
+    png = render_chart(sessions, today, "en")
     assert _png_size(png) == CHART_SIZE_PX
-    assert _png_size(render_chart([], today)) == CHART_SIZE_PX
+    assert _png_size(render_chart([], today, "es")) == CHART_SIZE_PX

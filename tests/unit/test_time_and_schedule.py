@@ -10,7 +10,7 @@ import pytest
 
 from dialogues.countries import find_country, find_timezone
 from dialogues.schedule import next_checkin
-from dialogues.time_parse import parse_rating, parse_time_of_day
+from dialogues.time_parse import parse_duration, parse_rating, parse_time_of_day
 
 
 @pytest.mark.parametrize(
@@ -24,7 +24,41 @@ from dialogues.time_parse import parse_rating, parse_time_of_day
     ],
 )
 def test_parse_time_of_day(text: str, expected: str | None) -> None:
-    assert parse_time_of_day(text) == expected
+    assert parse_time_of_day(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a las 8 de la noche", "20:00"), ("a las 8", "08:00"), ("8 y media de la noche", "20:30"),
+        ("a las siete y media de la tarde", "19:30"), ("las once de la mañana", "11:00"), ("mañana temprano", "08:00"),
+        ("manana temprano", "08:00"), ("al mediodia", "12:00"), ("medianoche", "00:00"), ("20:30", "20:30"),
+        ("9 en punto", "09:00"), ("en la noche", "20:00"), ("8pm", "20:00"), ("cuando sea", None),
+    ],
+)
+def test_parse_time_of_day_in_spanish(text: str, expected: str | None) -> None:
+    assert parse_time_of_day(text, "es") == expected
+
+
+def test_a_time_in_the_other_language_is_still_read() -> None:
+    assert parse_time_of_day("a las 8 de la noche", "en") == "20:00"  # set to English, typed in Spanish
+    assert parse_time_of_day("half past seven in the evening", "es") == "19:30"
+
+
+def test_an_english_once_is_never_spanish_eleven() -> None:
+    assert parse_time_of_day("just once at night", "en") is None
+    assert parse_time_of_day("a las once", "en") == "11:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [("3d", "en", timedelta(days=3)), ("3 days", "en", timedelta(days=3)), ("a week", "en", timedelta(weeks=1)),
+     ("12h", "en", timedelta(hours=12)), ("3 días", "es", timedelta(days=3)), ("3 dias", "es", timedelta(days=3)),
+     ("una semana", "es", timedelta(weeks=1)), ("2 horas", "es", timedelta(hours=2)), ("3 días", "en", timedelta(days=3)),
+     ("soon", "en", None), ("pronto", "es", None), ("3x", "en", None)],
+)
+def test_parse_duration(text: str, language: str, expected: timedelta | None) -> None:
+    assert parse_duration(text, language) == expected
 
 
 @pytest.mark.parametrize(
@@ -33,7 +67,16 @@ def test_parse_time_of_day(text: str, expected: str | None) -> None:
      ("11", None), ("between 3 and 5", None), ("pretty bad", None), ("2.5", None)],
 )
 def test_parse_rating(text: str, expected: int | None) -> None:
-    assert parse_rating(text) == expected
+    assert parse_rating(text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("7", 7), ("como un cuatro", 4), ("un 6 de 10", 6), ("tres", 3), ("nada", 0), ("entre 3 y 5", None),
+     ("muy mal", None)],
+)
+def test_parse_rating_in_spanish(text: str, expected: int | None) -> None:
+    assert parse_rating(text, "es") == expected
 
 
 @pytest.mark.parametrize(("text", "code"), [("uk", "GB"), ("Mexico", "MX"), ("españa", "ES"), ("US", "US"),
