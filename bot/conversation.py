@@ -22,7 +22,8 @@ class Conversation:
         self.understander = understander
 
     async def text(self, who: UserRef, text: str) -> list[Reply]:
-        understanding = await self.understander.understand(text)
+        # The parent's language decides only a message whose own words do not ("ok", "911").
+        understanding = await self.understander.understand(text, self.engine.language_hint(who))
         event = TextEvent(text[:MAX_MESSAGE_CHARS], understanding, truncated=len(text) > MAX_MESSAGE_CHARS)
         return await self.engine.handle(who, event)
 

@@ -232,7 +232,8 @@ class TelegramAdapter:
         chat = update.effective_chat
         if message is None or chat is None or not message.text:
             return
-        understanding = await self.conversation.understander.understand(message.text)
+        understanding = await self.conversation.understander.understand(
+            message.text, self.conversation.engine.language_hint(self._who(update)))
         if understanding.safety.crisis:
             replies = await self.conversation.text(self._who(update), message.text)
             await self.send(context, chat.id, replies)

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from dialogues import checkin
-from dialogues.replies import Reply
+from dialogues.replies import Reply, language_of
 from dialogues.schedule import next_checkin, zone_of
 from storage.database import Database
 from storage.outbox import CheckinQueue, Decision, Lease
@@ -123,7 +123,7 @@ class Push:
 
 async def due(db: Database, now: datetime, *, limit: int = 500) -> list[Push]:
     """The next pushes to deliver (already leased to this process), each with its words."""
-    return [Push(item, checkin.push_for(item.kind, item.language)) for item in await lease(db, now, limit=limit)]
+    return [Push(item, checkin.push_for(item.kind, language_of(item.language, item.telegram_language_code))) for item in await lease(db, now, limit=limit)]
 
 
 async def blocked(db: Database, external_id: int) -> None:

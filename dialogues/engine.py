@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -61,6 +62,7 @@ class Engine:
         self.retries = retries
         self.retry_delay = retry_delay
         self.options = dict(options or {})
+        self._languages: OrderedDict[int, str] = OrderedDict()
         self.commands: dict[str, Callable[[Turn, tuple[str, ...]], Awaitable[None]]] = {
             "start": self._cmd_start,
             "help": self._cmd_help,
@@ -90,6 +92,24 @@ class Engine:
                 log.warning("database unavailable (attempt %d): %s", attempt + 1, type(exc).__name__)
                 await asyncio.sleep(self.retry_delay * (attempt + 1))
         return self._without_storage(who, event, last_error)
+
+    #: Parents whose language is remembered in memory, most recent first out last.
+    LANGUAGE_HINTS = 10_000
+
+    def language_hint(self, who: UserRef) -> str:
+        """The language a parent is spoken to in, as last seen (else their Telegram app's), for
+        the NLU to read a message that carries no word of any language ("ok", "911") in it. Kept
+        in memory only, as the setting it is; never the text."""
+        return self._languages.get(who.external_id) or language_of(None, who.language_code)
+
+    def _remember_language(self, external_id: int, language: str | None) -> None:
+        if language is None:
+            self._languages.pop(external_id, None)
+            return
+        self._languages[external_id] = language
+        self._languages.move_to_end(external_id)
+        while len(self._languages) > self.LANGUAGE_HINTS:
+            self._languages.popitem(last=False)
 
     async def mark_inactive(self, external_id: int) -> None:
         """The parent blocked the bot: stop scheduling anything for them."""
@@ -127,11 +147,13 @@ class Engine:
             with session.no_autoflush:
                 await self._dispatch(turn, event)
                 if user.id in session.info.get(ERASED_USERS, ()):
+                    self._remember_language(who.external_id, None)
                     return turn.replies  # /delete ran: nothing of this parent is written back
                 if user.consent:
                     await self._record(turn, event)
             await StateRepo(session).save(state, now)
             user.updated_at = now
+            self._remember_language(who.external_id, language_of(user.language, who.language_code))
         return turn.replies
 
     async def _record(self, turn: Turn, event: Event) -> None:

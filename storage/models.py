@@ -93,7 +93,9 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     external_id: Mapped[int] = mapped_column(BigInteger, unique=True, index=True)
-    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    #: Chosen by the parent; None until they choose (they are spoken to in their Telegram app's
+    #: language meanwhile, when Tend speaks it).
+    language: Mapped[str | None] = mapped_column(String(8))
     country: Mapped[str | None] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64))
     telegram_language_code: Mapped[str | None] = mapped_column(String(16))

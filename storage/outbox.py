@@ -44,7 +44,10 @@ class Lease:
     user_id: int
     external_id: int
     kind: PushKind
-    language: str
+    #: The parent's chosen language (None until they choose) and their Telegram app's language:
+    #: the push is written in the first Tend speaks (dialogues.replies.language_of).
+    language: str | None
+    telegram_language_code: str | None = None
 
 
 class CheckinQueue:
@@ -120,7 +123,8 @@ class CheckinQueue:
                     continue
                 row.claimed_at = now
                 row.attempts = (row.attempts or 0) + 1
-                leases.append(Lease(row.id, user.id, user.external_id, row.kind, user.language or "en"))
+                leases.append(Lease(row.id, user.id, user.external_id, row.kind, user.language,
+                                      user.telegram_language_code))
             return leases
 
     async def mark_sent(self, leases: list[Lease], now: datetime) -> None:

@@ -30,6 +30,17 @@ RULES: list[tuple[str, str, float]] = [
     ("yes", "affirm", 0.95),
     ("no", "deny", 0.9),
     ("hmm", "worry", 0.3),  # deliberately unsure
+    # Spanish, for the Spanish transcripts (the keyword is matched whole, accents as typed).
+    ("mala madre", "self_criticism", 0.93),
+    ("mi culpa", "self_criticism", 0.9),
+    ("le grité", "self_criticism", 0.88),
+    ("agotad[ao]", "overwhelm", 0.85),
+    ("es demasiado", "overwhelm", 0.9),
+    ("un ejercicio", "request_practice", 0.9),
+    ("escríbeme", "set_checkin", 0.92),
+    ("gracias", "thanks", 0.95),
+    ("hola", "greet", 0.97),
+    ("sí", "affirm", 0.95),
 ]
 _TIME = re.compile(r"\b(\d{1,2}(?::\d{2})?\s?(?:am|pm)?)\b")
 
@@ -38,7 +49,7 @@ def classify(text: str) -> tuple[str, float]:
     """The first rule whose keyword occurs in the text, else out_of_scope at 0.6."""
     lowered = text.lower()
     for keyword, intent, confidence in RULES:
-        if re.search(rf"\b{re.escape(keyword)}\b", lowered):
+        if re.search(rf"(?<!\w){keyword if '[' in keyword else re.escape(keyword)}(?!\w)", lowered):
             return intent, confidence
     return "out_of_scope", 0.6
 

@@ -89,3 +89,33 @@ async def test_upgrade_downgrade_upgrade(fresh_database_url: str) -> None:
 async def test_schema_after_upgrade_matches_the_models(fresh_database_url: str) -> None:
     await upgrade_to_head(fresh_database_url)
     assert await differences(fresh_database_url) == []
+
+
+@pytest.mark.asyncio
+async def test_a_stored_parent_keeps_their_language_and_a_new_one_has_none_until_they_choose(
+        fresh_database_url: str) -> None:
+    """0003: the language stops defaulting to English (a Spanish client is greeted in Spanish),
+    while parents stored before keep the language they were spoken to in."""
+    from sqlalchemy import text
+
+    from storage.migrate import upgrade
+
+    url = fresh_database_url
+    await upgrade(url, "0002")
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO users (external_id, telegram_language_code, created_at, updated_at) "
+                "VALUES (7, 'es-MX', :now, :now)"), {"now": NOW})
+    finally:
+        await engine.dispose()
+    await upgrade_to_head(url)
+    db = Database.from_url(url)
+    try:
+        async with db.session() as s:
+            old = await UserRepo(s).get(7)
+            new = await UserRepo(s).get_or_create(8, "es-MX", NOW)
+            assert old is not None and old.language == "en" and new.language is None
+    finally:
+        await db.dispose()

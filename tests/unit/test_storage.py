@@ -149,8 +149,9 @@ async def test_get_or_create_is_idempotent_with_kind_defaults(db: Database, exte
         count = (await s.execute(select(func.count()).where(User.external_id == external_id))).scalar_one()
     assert count == 1
     assert again.telegram_language_code == "es-MX"  # the first contact's value; callers update it
+    # No language until the parent chooses one: meanwhile they are spoken to in their app's language.
     assert (again.language, again.consent, again.facilitator_consent, again.onboarded, again.active) == (
-        "en",
+        None,
         False,
         False,
         False,
