@@ -1,7 +1,10 @@
 """Choose the Rasa pipeline by measurement: train each candidate, score it on the held-out split.
 
 Every candidate is trained on the same data and evaluated through the same HTTP path as the
-bot, one after another on the same machine, so training times are comparable.
+bot, one after another on the same machine, so training times are comparable. A language with no
+held-out split of its own (`nlu/test_data/<lang>`) is scored on its dev sets
+(`tests/data/dev/*-<lang>.yml`, written by helpers apart from the training data): each risk
+message's gold intent is its kind's crisis intent, every other message's is its intent.
 """
 
 from __future__ import annotations
@@ -16,8 +19,33 @@ from nlu import evaluation, rasa_service
 from nlu.client import RasaClient
 
 
+DEV_DIR = rasa_service.PROJECT_ROOT / "tests" / "data" / "dev"
+
+
+def held_out(language: str) -> tuple[list[tuple[str, str]], str]:
+    """(text, gold intent) pairs to score a candidate on, and where they came from."""
+    import yaml
+
+    from nlu.intents import CRISIS_INTENT_KIND
+
+    directory = rasa_service.test_data_dir(language)
+    if directory.exists():
+        return evaluation.load_examples(directory), directory.relative_to(rasa_service.PROJECT_ROOT).as_posix()
+    intent_of = {str(kind): intent for intent, kind in CRISIS_INTENT_KIND.items()}
+    pairs: list[tuple[str, str]] = []
+    files = sorted(DEV_DIR.glob(f"*-{language}.yml"))
+    for path in files:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        pairs += [(item["text"], intent_of[item["kind"]]) for item in document.get("risk") or []]
+        for key in ("non_risk", "ordinary"):
+            pairs += [(item["text"], item["intent"]) for item in document.get(key) or []]
+    if not pairs:
+        raise FileNotFoundError(f"no held-out split or dev set for {language!r}")
+    return pairs, ", ".join(p.relative_to(rasa_service.PROJECT_ROOT).as_posix() for p in files)
+
+
 async def _score_model(model: Path, language: str) -> evaluation.EvalReport:
-    pairs = evaluation.load_examples(rasa_service.test_data_dir(language))
+    pairs, _ = held_out(language)
     texts = [t for t, _ in pairs]
     gold = [g for _, g in pairs]
     server = rasa_service.NluServer(language, model=model)
@@ -55,22 +83,23 @@ def compare(configs: list[str], language: str = "en") -> Path:
             )
     results = rasa_service.NLU_DIR / "results"
     results.mkdir(parents=True, exist_ok=True)
+    stem = "pipeline_comparison" if language == "en" else f"pipeline_comparison_{language}"
     # Keep earlier candidates' rows (same data, same machine) unless re-measured now.
-    previous = results / "pipeline_comparison.json"
+    previous = results / f"{stem}.json"
     if previous.exists():
         measured = {r["config"] for r in rows}
         rows = [r for r in json.loads(previous.read_text()) if r["config"] not in measured] + rows
-    (results / "pipeline_comparison.json").write_text(json.dumps(rows, indent=2) + "\n")
-    path = results / "pipeline_comparison.md"
-    path.write_text(render(rows))
+    (results / f"{stem}.json").write_text(json.dumps(rows, indent=2) + "\n")
+    path = results / f"{stem}.md"
+    path.write_text(render(rows, language))
     return path
 
 
-def _chosen(rows: list[dict]) -> str | None:
-    """Which candidate `config.yml` currently is (same pipeline, comments aside)."""
+def _chosen(rows: list[dict], language: str = "en") -> str | None:
+    """Which candidate the language's config currently is (same pipeline, comments aside)."""
     import yaml
 
-    current = yaml.safe_load(rasa_service.CONFIG_PATH.read_text()).get("pipeline")
+    current = yaml.safe_load(rasa_service.config_path(language).read_text()).get("pipeline")
     for r in rows:
         candidate = rasa_service.PROJECT_ROOT / r["config"]
         if candidate.exists() and yaml.safe_load(candidate.read_text()).get("pipeline") == current:
@@ -78,13 +107,15 @@ def _chosen(rows: list[dict]) -> str | None:
     return None
 
 
-def render(rows: list[dict]) -> str:
+def render(rows: list[dict], language: str = "en") -> str:
+    _, scored_on = held_out(language)
+    config = rasa_service.config_path(language).relative_to(rasa_service.PROJECT_ROOT).as_posix()
     lines = [
-        "# Pipeline comparison",
+        f"# Pipeline comparison ({language})",
         "",
-        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `tend nlu compare` (`make nlu-compare`):",
-        "each candidate trained on `nlu/data/en`, scored on the held-out `nlu/test_data/en` through",
-        "the Rasa HTTP server, on this machine (2 cores).",
+        f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `tend nlu compare --language {language}`:",
+        f"each candidate trained on `nlu/data/{language}`, scored on `{scored_on}` (never trained on)",
+        "through the Rasa HTTP server, on this machine (2 cores). The model alone: no crisis net.",
         "",
         "| pipeline | train s | model MB | accuracy | macro F1 | crisis recall | crisis exact |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -100,9 +131,9 @@ def render(rows: list[dict]) -> str:
     for intent in intents:
         cells = " | ".join(f"{r['per_intent_f1'].get(intent, 0):.3f}" for r in rows)
         lines.append(f"| {intent} | {cells} |")
-    chosen = _chosen(rows)
+    chosen = _chosen(rows, language)
     lines += ["", "## Decision", ""]
-    lines.append(f"`config.yml` is `{chosen}`." if chosen else "`config.yml` matches none of the candidates.")
+    lines.append(f"`{config}` is `{chosen}`." if chosen else f"`{config}` matches none of the candidates.")
     lines.append("Rule: highest macro F1 and crisis recall on the held-out split among candidates that train "
                  "in under 5 minutes on 2 cores; training time breaks ties (it is paid on every data change "
                  "and in CI).")
