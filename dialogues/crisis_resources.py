@@ -134,7 +134,7 @@ class ResourceDirectory:
     def likely(self, language: str) -> list[str]:
         """The countries whose lines a parent of this language most probably needs, when we do
         not know their country (empty for a language with no list: the directory link stands)."""
-        return list(self._likely.get(language, ()))
+        return list(self._likely.get(bundle.base_of(language), ()))
 
     def countries(self) -> list[str]:
         return sorted(self._countries)
@@ -145,7 +145,7 @@ class ResourceDirectory:
     def get(self, code: str | None, language: str | None = None) -> Country:
         """The country's entry (INTL when unknown), as seen in `language` when one is given."""
         entry = self._countries.get(code.upper() if code else FALLBACK) or self._countries[FALLBACK]
-        return entry.in_language(language) if language else entry
+        return entry.in_language(bundle.base_of(language)) if language else entry
 
 
 @lru_cache(maxsize=4)

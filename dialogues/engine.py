@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from dialogues import (
+    bundle,
     buttons,
     checkin,
     checkin_dispatcher,
@@ -153,7 +154,7 @@ class Engine:
                     await self._record(turn, event)
             await StateRepo(session).save(state, now)
             user.updated_at = now
-            self._remember_language(who.external_id, language_of(user.language, who.language_code))
+            self._remember_language(who.external_id, bundle.base_of(language_of(user.language, who.language_code)))
         return turn.replies
 
     async def _record(self, turn: Turn, event: Event) -> None:
@@ -183,7 +184,7 @@ class Engine:
     async def _on_text(self, turn: Turn, event: TextEvent) -> None:
         safety = event.understanding.safety
         written_in = event.understanding.language
-        if safety.crisis and written_in != turn.language and written_in in available_languages():
+        if safety.crisis and written_in != bundle.base_of(turn.language) and written_in in available_languages():
             # A parent in crisis is answered in the language they just wrote in, whatever the setting.
             turn.use_language(written_in)
         # Safety first, in every dialogue, before consent and before anything else.
@@ -235,7 +236,7 @@ class Engine:
         """A parent who writes in another language Tend speaks is understood (the message is parsed
         by that language's model) and offered, once, to be answered in it, in that language."""
         written_in = event.understanding.language
-        if written_in == turn.language or written_in not in available_languages() \
+        if written_in == bundle.base_of(turn.language) or written_in not in available_languages() \
                 or len(event.text.split()) < 3 or turn.data.get("_language_offered") == written_in:
             return
         turn.data["_language_offered"] = written_in

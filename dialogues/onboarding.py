@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from dialogues import checkin_settings, words
+from dialogues import bundle, checkin_settings, words
 from dialogues.buttons import Onboarding
 from dialogues.countries import countries, find_country, find_timezone
 from dialogues.replies import Button, available_languages, load_texts
@@ -38,7 +38,7 @@ def _ask(turn: Turn, step: str) -> None:
         turn.say(turn.t("ask_facilitator"), turn.button("agree", Onboarding("facilitator", "yes")),
                  turn.button("decline", Onboarding("facilitator", "no")))
     elif step == "language":
-        langs = available_languages()
+        langs = bundle.choices()
         turn.say(turn.t("ask_language"),
                  *(Button(words.autonym(code), Onboarding("language", code).encode()) for code in langs), skip)
     elif step == "country":
@@ -131,9 +131,9 @@ def language_named(value: str) -> str | None:
     """A language Tend speaks from a code, its own name or its name in any language Tend speaks
     ("es", "Español", "spanish", "inglés"); None when it names none of them."""
     wanted = _plain(value)
-    for code in available_languages():
+    for code in bundle.choices():
         names = {code, words.autonym(code)} | {load_texts(lang).get(f"language_names.{code}")
-                                               for lang in available_languages()}
+                                               for lang in bundle.choices()}
         if wanted in {_plain(name) for name in names}:
             return code
     return None

@@ -106,8 +106,6 @@ def language_of(chosen: str | None, telegram_language_code: str | None) -> str:
     """The language a parent is spoken to in: their choice, else their Telegram app's language
     when Tend speaks it ("es-MX" -> "es"), else English. A Spanish Telegram client is greeted in
     Spanish from its first /start, before any question is asked."""
-    languages = available_languages()
-    if chosen in languages:
+    if chosen and bundle.spoken(chosen) == chosen:  # a language or a variant ("es-usted") Tend speaks
         return chosen
-    code = (telegram_language_code or "").split("-")[0].lower()
-    return bundle.spoken(code)
+    return bundle.base_of(telegram_language_code)
