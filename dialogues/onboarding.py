@@ -10,7 +10,7 @@ import unicodedata
 
 from dialogues import bundle, checkin_settings, words
 from dialogues.buttons import Onboarding
-from dialogues.countries import countries, find_country, find_timezone
+from dialogues.countries import countries, find_country, find_timezone, offered
 from dialogues.replies import Button, available_languages, load_texts
 from dialogues.time_parse import parse_time_of_day
 from dialogues.turn import Turn
@@ -42,7 +42,7 @@ def _ask(turn: Turn, step: str) -> None:
         turn.say(turn.t("ask_language"),
                  *(Button(words.autonym(code), Onboarding("language", code).encode()) for code in langs), skip)
     elif step == "country":
-        buttons = [Button(code, Onboarding("country", code).encode()) for code in countries()]
+        buttons = [Button(code, Onboarding("country", code).encode()) for code in offered(turn.language)]
         turn.say(turn.t("ask_country"), *buttons, skip, per_row=3)
     elif step == "timezone":
         info = countries().get(turn.user.country or "")
@@ -105,7 +105,7 @@ def _apply(turn: Turn, step: str, value: str) -> bool:
             return False
         turn.user.choose_country(code)
         info = countries().get(code)
-        turn.say(turn.t("country_set", country=info.name if info else code))
+        turn.say(turn.t("country_set", country=info.name_in(turn.language) if info else code))
     elif step == "timezone":
         zone = find_timezone(value)
         if zone is None:

@@ -68,7 +68,8 @@ class Step(_Frozen):
 
 class Practice(_Frozen):
     id: Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)]
-    language: Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}$")]
+    #: A language ("es"), or a variant of one ("es-usted": the same practice in another register).
+    language: Annotated[StrictStr, Field(pattern=r"^[a-z]{2,3}(?:-[a-z]{2,12})?$")]
     title: Annotated[StrictStr, Field(min_length=1, max_length=60)]
     summary: Annotated[StrictStr, Field(min_length=1, max_length=200)]
     kind: Kind

@@ -85,3 +85,36 @@ def test_a_clear_no_in_each_language(language: str, said: str, clear_no: bool) -
 ])
 def test_stopping_a_practice_in_each_language(language: str, said: str, stop: bool) -> None:
     assert words.matches(said, language, "stop") is stop
+
+
+@pytest.mark.parametrize("language", bundle.languages())
+def test_a_variant_holds_only_keys_of_its_language_with_the_same_placeholders(language: str) -> None:
+    for variant in bundle.variants(language):
+        for name in bundle.FILES:
+            path = bundle.CONTENT_DIR / variant / f"{name}.yml"
+            if not path.exists():
+                continue
+            import yaml
+
+            own = _leaves(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+            base = _leaves(bundle.load(language, name))
+            assert set(own) <= set(base), f"{variant}/{name}.yml: keys its language lacks"
+            for key, text in own.items():
+                assert _fields(text) == _fields(base[key]), f"{variant}/{name}.yml: {key}"
+                if isinstance(text, list):
+                    assert len(text) == len(base[key]), f"{variant}/{name}.yml: {key} variants"
+
+
+def test_spanish_has_the_usted_register() -> None:
+    from dialogues.replies import load_texts
+    from practices.library import load_library
+
+    assert bundle.variants("es") == ("es-usted",) and bundle.choices() == ["en", "es", "es-usted"]
+    assert bundle.base_of("es-usted") == "es" and bundle.spoken("es-usted") == "es-usted"
+    assert "¿Quiere" in load_texts("es-usted").get("ask_checkin")
+    assert "¿Quieres" in load_texts("es").get("ask_checkin")
+    usted, tu = load_library("es-usted"), load_library("es")
+    assert {p.id for p in usted.all()} == {p.id for p in tu.all()}
+    for practice in usted.all():
+        assert practice.adaptation and "usted" in practice.adaptation
+        assert len(practice.steps) == len(tu.get(practice.id).steps)

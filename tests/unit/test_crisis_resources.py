@@ -84,7 +84,7 @@ def test_country_unknown_in_spanish_shows_the_likeliest_spanish_speaking_countri
     text = compose_handoff("self_harm", None, "es")  # type: ignore[arg-type]
     for code, number in [("MX", "800 911 2000"), ("ES", "024"), ("US", "988")]:
         assert code in text and number in text
-    assert "findahelpline.com" in text and "el número de emergencias de tu país" in text
+    assert "findahelpline.com" in text and "el número local de emergencias" in text
     assert "your local" not in text and "Anywhere else" not in text
 
 

@@ -245,3 +245,23 @@ def test_engine_remembers_the_language_as_a_hint_only_in_memory(db, clock) -> No
     assert engine.language_hint(UserRef(2, "en-GB")) == "en"
     assert engine.language_hint(UserRef(3, None)) == "en"
     Conversation(engine, Understander(FakeNlu()))
+
+
+async def test_a_parent_who_chooses_usted_is_spoken_to_with_usted(conversation, db) -> None:  # noqa: F811
+    chat = Chat(conversation, UserRef(5555, "es-CO"))
+    await chat.command("start")
+    await chat.tap("Acepto")
+    assert {"English", "Español", "Español (usted)"} <= set(chat.buttons)
+    await chat.tap("Español (usted)")
+    assert "Idioma: español (de usted)" in chat.text and "¿En qué país está?" in chat.text
+    (user,) = await rows(db, User)
+    assert user.language == "es-usted"
+    await chat.tap("CO")
+    await chat.tap("Omitir")
+    await chat.say("le grité otra vez a mi hijo, soy una mala madre")
+    await chat.tap("Sí, probemos")
+    await chat.tap("6")
+    assert "usted" in chat.text.lower() or "su " in chat.text or "le " in chat.text
+    assert " tu " not in f" {chat.text.lower()} "
+    await chat.say("me quiero quitar la vida")  # a crisis is in Spanish, with usted, and Colombia's lines
+    assert chat.last[0].kind == "crisis" and "llame al" in chat.text and "123" in chat.text
