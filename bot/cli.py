@@ -241,6 +241,20 @@ async def _set_eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _resources(args: argparse.Namespace) -> int:
+    """Tab-separated, one service per line; exit 1 while any line is due, so a deployment script
+    can refuse to go live on numbers nobody has confirmed."""
+    from datetime import UTC, datetime
+
+    from dialogues.crisis_resources import audit
+
+    lines, due = audit(datetime.now(UTC).date(), only_due=args.due)
+    print("\n".join(lines))
+    print(f"{due} line(s) to verify before going live" if due else "every line verified in the last six months",
+          file=sys.stderr)
+    return 1 if due else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tend", description="Tend, a self-compassion coach for parents.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -284,6 +298,10 @@ def build_parser() -> argparse.ArgumentParser:
     purge = admin_sub.add_parser("purge", help="delete events older than N days")
     purge.add_argument("--days", type=int)
 
+    resources = sub.add_parser("resources", help="list the crisis lines a programme must verify before going live")
+    resources.add_argument("--due", action="store_true",
+                           help="only the lines marked needs_verification or not verified in six months")
+
     safety = sub.add_parser("safety", help="the crisis safety stack")
     safety_sub = safety.add_subparsers(dest="safety_command", required=True)
     sev = safety_sub.add_parser("eval", help="recall and false alarms on tests/data/safety_eval.yml")
@@ -321,6 +339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_admin(args, settings))
     if args.command == "safety":
         return _safety_eval(args, settings)
+    if args.command == "resources":
+        return _resources(args)
     return 2
 
 

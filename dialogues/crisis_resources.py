@@ -320,3 +320,32 @@ def compose_resources(country: str | None, language: str) -> str:
         lines.append(crisis_text("ask_country", language))
     lines.append(crisis_text("not_a_person", language))
     return "\n".join(lines)[:TELEGRAM_LIMIT]
+
+
+#: A service not re-verified for this long is listed as due (the README asks for every six months).
+REVERIFY_AFTER_DAYS = 183
+
+
+def audit(today: date, *, only_due: bool = False) -> tuple[list[str], int]:
+    """`tend resources`: every service a programme must check before going live, one line each
+    (country, service, contact, hours, last verified, and why it is due), and how many are due:
+    marked `needs_verification`, or not verified in the last six months."""
+    directory = load_directory()
+    lines: list[str] = []
+    due = 0
+    for code in directory.countries():
+        country = directory.get(code)
+        for service in country.services:
+            reasons = []
+            if service.needs_verification:
+                reasons.append("NEEDS VERIFICATION")
+            if (today - service.last_verified).days > REVERIFY_AFTER_DAYS:
+                reasons.append(f"last verified over {REVERIFY_AFTER_DAYS} days ago")
+            due += bool(reasons)
+            if only_due and not reasons:
+                continue
+            language = f" [{service.for_language}]" if service.for_language else ""
+            lines.append(f"{code}\t{service.service}{language}\t{service.how(service.for_language or bundle.base_of(next(iter(country.languages), None)))}\t"
+                         f"emergency {country.emergency_number}\tverified {service.last_verified}\t"
+                         f"{'; '.join(reasons) or 'ok'}")
+    return lines, due

@@ -186,3 +186,25 @@ def test_likely_countries_must_exist(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     with pytest.raises(ValueError, match="ZZ"):
         load_directory(path)
+
+
+def test_the_audit_lists_every_line_and_what_is_due() -> None:
+    from datetime import date
+
+    from dialogues.crisis_resources import audit
+
+    lines, due = audit(date(2026, 12, 3))
+    assert len(lines) == sum(len(DIRECTORY.get(code).services) for code in DIRECTORY.countries())
+    unverified = [line for line in lines if line.endswith("NEEDS VERIFICATION")]
+    assert unverified and due == len(unverified)  # nothing is older than six months yet
+    assert any(line.startswith("MX\tSINTOX") and "llama al 800 009 2800" in line for line in lines)
+    later, due_later = audit(date(2027, 7, 1), only_due=True)
+    assert due_later == len(lines) == len(later)  # every line is due once six months have passed
+
+
+def test_tend_resources_exits_1_while_a_line_is_due(capsys) -> None:
+    from bot.cli import main
+
+    assert main(["resources", "--due"]) == 1
+    out = capsys.readouterr()
+    assert "NEEDS VERIFICATION" in out.out and "to verify before going live" in out.err
