@@ -24,3 +24,17 @@ def rasa_server() -> Iterator[rasa_service.NluServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_server_es() -> Iterator[rasa_service.NluServer]:
+    """The Spanish model on its own server, as `tend run` serves it beside the English one."""
+    if not rasa_service.model_path("es").exists():
+        pytest.fail("No trained Spanish NLU model: run `make model` (make test does it for you).")
+    server = rasa_service.NluServer("es", token="integration-test-token")
+    server.start()
+    try:
+        server.wait_ready(timeout=240)
+        yield server
+    finally:
+        server.stop()
