@@ -61,6 +61,9 @@ class NluResult:
     confidence: float
     ranking: tuple[IntentScore, ...] = ()
     entities: tuple[Entity, ...] = field(default_factory=tuple)
+    #: The pipeline's risk reader (`nlu/rasa_components/risk_reader.py`): the probability that the
+    #: text is risk of any kind. None when the model has no reader (an older model, a fake NLU).
+    risk: float | None = None
 
     def score_of(self, intent: str) -> float:
         """Confidence Rasa gave `intent` (0.0 when it is not in the ranking)."""
@@ -130,7 +133,13 @@ def parse_rasa_payload(payload: Any) -> NluResult:
                     confidence=float(conf) if isinstance(conf, (int, float)) else None,
                 )
             )
-    return NluResult(top.name, top.confidence, tuple(ranking), tuple(entities))
+    risk: float | None = None
+    raw_risk = payload.get("risk")
+    if raw_risk is not None:
+        if not isinstance(raw_risk, dict):
+            raise NluBadResponse("risk is not an object")
+        risk = _as_confidence(raw_risk.get("confidence"))
+    return NluResult(top.name, top.confidence, tuple(ranking), tuple(entities), risk)
 
 
 class RasaClient:

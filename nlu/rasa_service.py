@@ -35,6 +35,8 @@ CONFIG_PATH = PROJECT_ROOT / "config.yml"
 MODELS_DIR = PROJECT_ROOT / "models"
 VAR_DIR = PROJECT_ROOT / "var"
 REQUIREMENTS = NLU_DIR / "requirements-rasa.txt"
+#: Tend's own pipeline components: their code changes what a model learns, like its data.
+COMPONENTS_DIR = NLU_DIR / "rasa_components"
 DEFAULT_PORT = 5005
 #: Host names that mean "this machine" wherever an NLU address is judged (one list, used everywhere).
 LOCAL_HOSTS: frozenset[str] = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -109,7 +111,7 @@ def training_hash(language: str = "en", config: Path | None = None) -> str:
     """Hash of everything that changes what the model learns."""
     config = config or config_path(language)
     digest = hashlib.sha256()
-    files = [config, REQUIREMENTS, *sorted(data_dir(language).glob("*.yml"))]
+    files = [config, REQUIREMENTS, *sorted(COMPONENTS_DIR.glob("*.py")), *sorted(data_dir(language).glob("*.yml"))]
     for path in files:
         digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
         digest.update(b"\0")
@@ -157,6 +159,8 @@ def rasa_env(*, serving: bool = False) -> dict[str, str]:
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("PYTHONWARNINGS", "ignore")
     env.setdefault("LOG_LEVEL_LIBRARIES", "ERROR")
+    # The pipeline names Tend's own components (`nlu.rasa_components`) by module path.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
     return env
 
 

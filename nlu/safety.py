@@ -28,6 +28,29 @@ Action = Literal["none", "ask", "handoff"]
 Layer = Literal["net", "nlu", "ask"]
 
 
+class ReaderPolicy(BaseModel):
+    """How the risk reader's probability (`NluResult.risk`) weighs in layer 2.
+
+    `veto`: Rasa's crisis intents raise nothing unless the reader gives the same text at least this
+    much risk (look-alikes are where the intent model is confidently wrong). `handoff` / `ask`: the
+    reader alone hands off or asks at these probabilities (risk told through logistics, where the
+    intent model says "worry"). The `piece_` values apply to a sentence read on its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    veto: float = Field(default=0.0, ge=0, le=1)
+    handoff: float = Field(default=1.01, ge=0, le=1.01)
+    ask: float = Field(default=1.01, ge=0, le=1.01)
+    piece_veto: float = Field(default=0.0, ge=0, le=1)
+    piece_handoff: float = Field(default=1.01, ge=0, le=1.01)
+    piece_ask: float = Field(default=1.01, ge=0, le=1.01)
+
+    def for_pieces(self) -> ReaderPolicy:
+        return ReaderPolicy(veto=self.piece_veto, handoff=self.piece_handoff, ask=self.piece_ask,
+                            piece_veto=self.piece_veto, piece_handoff=self.piece_handoff,
+                            piece_ask=self.piece_ask)
+
+
 class SafetyPolicy(BaseModel):
     """Layer-2 thresholds. See the policy file for how each number was chosen."""
 
@@ -43,9 +66,12 @@ class SafetyPolicy(BaseModel):
     #: message, so its crisis intents may need more confidence. Default: as for whole messages.
     piece_handoff_confidence: float | None = Field(default=None, ge=0, le=1.01)
     piece_ask_confidence: float | None = Field(default=None, ge=0, le=1.01)
+    #: The risk reader's thresholds; None: its probability is not used.
+    reader: ReaderPolicy | None = None
 
     def for_pieces(self) -> SafetyPolicy:
         return self.model_copy(update={
+            "reader": self.reader.for_pieces() if self.reader is not None else None,
             "handoff_confidence": self.piece_handoff_confidence if self.piece_handoff_confidence is not None
             else self.handoff_confidence,
             "ask_confidence": self.piece_ask_confidence if self.piece_ask_confidence is not None
@@ -84,7 +110,32 @@ NO_RISK = SafetyDecision("none")
 
 
 def nlu_signal(result: NluResult, policy: SafetyPolicy) -> SafetyDecision:
-    """Layer 2 on its own: the best crisis intent by Rasa's confidence, judged by the policy."""
+    """Layer 2 on its own: the intent model's best crisis intent, judged by the policy, then weighed
+    against the risk reader when the model has one and the policy uses it."""
+    signal = _intent_signal(result, policy)
+    reader = policy.reader
+    if reader is None or result.risk is None:
+        return signal
+    risk = result.risk
+    if signal.action != "none" and risk < reader.veto:
+        signal = NO_RISK
+    own: Action = "handoff" if risk >= reader.handoff else "ask" if risk >= reader.ask else "none"
+    if STRENGTH[own] <= STRENGTH[signal.action]:
+        return signal
+    intent = _likeliest_crisis_intent(result)
+    return SafetyDecision(own, CRISIS_INTENT_KIND[intent], "nlu", f"risk_reader:{intent}")
+
+
+def _likeliest_crisis_intent(result: NluResult) -> str:
+    """The kind the reader's alarm is about: the crisis intent the intent model ranks highest."""
+    for item in result.ranking:
+        if item.name in CRISIS_INTENT_KIND:
+            return item.name
+    return next(iter(CRISIS_INTENT_KIND))
+
+
+def _intent_signal(result: NluResult, policy: SafetyPolicy) -> SafetyDecision:
+    """The best crisis intent by Rasa's confidence, judged by the policy."""
     best: tuple[float, int, str] | None = None
     for rank, item in enumerate(result.ranking or (), start=1):
         if item.name in CRISIS_INTENT_KIND and (best is None or item.confidence > best[0]):

@@ -112,8 +112,16 @@ async def test_alive_and_loaded(rasa: FakeRasaServer) -> None:
         {"intent": {"name": "greet", "confidence": "high"}},
         {"intent": {"name": "greet", "confidence": 1.7}},
         {"intent": {"name": "greet", "confidence": 0.9}, "intent_ranking": "x"},
+        {"intent": {"name": "greet", "confidence": 0.9}, "risk": 0.4},
+        {"intent": {"name": "greet", "confidence": 0.9}, "risk": {"confidence": 2}},
     ],
 )
 def test_payload_validation_rejects(payload: object) -> None:
     with pytest.raises(NluBadResponse):
         parse_rasa_payload(payload)
+
+
+def test_the_risk_readers_probability_comes_through_and_is_optional() -> None:
+    with_reader = parse_rasa_payload({"intent": {"name": "worry", "confidence": 0.7}, "risk": {"confidence": 0.83}})
+    assert with_reader.risk == pytest.approx(0.83)
+    assert parse_rasa_payload({"intent": {"name": "worry", "confidence": 0.7}}).risk is None

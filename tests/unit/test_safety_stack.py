@@ -6,7 +6,7 @@ import pytest
 
 from nlu.client import IntentScore, NluResult, NluUnavailable
 from nlu.crisis_net import NetVerdict
-from nlu.safety import SafetyPolicy, decide
+from nlu.safety import ReaderPolicy, SafetyPolicy, decide
 from nlu.understanding import Understander
 
 POLICY = SafetyPolicy(handoff_confidence=0.5, ask_confidence=0.15, ask_max_rank=3)
@@ -181,3 +181,43 @@ async def test_an_idiom_sentence_is_set_aside_but_the_rest_is_read() -> None:
     risky = await Understander(nlu).understand(
         "This paperwork is killing me. I keep thinking about the bridge by the hospital.")
     assert risky.safety.crisis and risky.safety.layer == "nlu"
+
+
+# The risk reader (nlu/rasa_components/risk_reader.py) beside the intent model.
+READER = POLICY.model_copy(update={"reader": ReaderPolicy(veto=0.3, handoff=0.8, ask=0.5,
+                                                          piece_veto=0.4, piece_ask=0.9)})
+
+
+def read(risk: float | None, *pairs: tuple[str, float]) -> NluResult:
+    return NluResult(pairs[0][0], pairs[0][1], tuple(IntentScore(n, c) for n, c in pairs), risk=risk)
+
+
+def test_reader_vetoes_a_confident_crisis_intent_it_sees_no_risk_in() -> None:
+    # "I could kill him for forgetting the insulin": the intent model says harm, the reader no.
+    assert decide(NONE, read(0.05, ("crisis_harm_others", 0.9), ("anger", 0.1)), READER).action == "none"
+    assert decide(NONE, read(0.35, ("crisis_harm_others", 0.9), ("anger", 0.1)), READER).action == "handoff"
+
+
+def test_reader_alone_asks_or_hands_off_with_the_kind_the_intent_model_ranks_highest() -> None:
+    asked = decide(NONE, read(0.6, ("worry", 0.8), ("medical_emergency", 0.1), ("crisis_self_harm", 0.05)), READER)
+    assert (asked.action, asked.kind, asked.rule) == ("ask", "medical", "risk_reader:medical_emergency")
+    handed = decide(NONE, read(0.85, ("worry", 0.9), ("crisis_self_harm", 0.1)), READER)
+    assert (handed.action, handed.kind) == ("handoff", "self_harm")
+
+
+def test_reader_never_weakens_the_net_or_a_missing_reading() -> None:
+    net = NetVerdict("crisis", "self_harm", "sh_plan")
+    assert decide(net, read(0.0, ("greet", 0.99)), READER).action == "handoff"
+    # A model without a reader (risk None) is judged by its intents as before.
+    assert decide(NONE, read(None, ("crisis_unsafe", 0.7), ("anger", 0.2)), READER).action == "handoff"
+
+
+def test_reader_has_piece_thresholds_of_its_own() -> None:
+    whole = read(0.0, ("worry", 0.9))
+    piece = read(0.35, ("crisis_self_harm", 0.95))  # above the whole-message veto, below the piece one
+    assert decide(NONE, whole, READER, [piece]).action == "none"
+    assert decide(NONE, whole, READER, [read(0.95, ("worry", 0.9))]).action == "ask"
+
+
+def test_policy_without_reader_ignores_the_risk_field() -> None:
+    assert decide(NONE, read(0.99, ("sadness", 0.9)), POLICY).action == "none"
