@@ -68,3 +68,22 @@ async def test_wrong_token_is_refused(rasa_server) -> None:
     async with RasaClient(rasa_server.url, "not-the-token") as c:
         with pytest.raises(NluBadResponse):
             await c.parse("hello")
+
+
+async def test_the_risk_reader_answers_every_parse_and_tells_risk_from_ordinary(client: RasaClient) -> None:
+    """The pipeline's risk reader adds `risk` to every answer; the safety policy's veto (0.6) lets
+    every crisis message of this file through and no ordinary one."""
+    crisis = [(await client.parse(text)).risk for text, _ in CRISIS]
+    ordinary = [(await client.parse(text)).risk for text, _ in ORDINARY]
+    assert all(r is not None for r in crisis + ordinary)
+    assert min(crisis) >= 0.6, crisis
+    assert max(ordinary) < 0.6, ordinary
+
+
+async def test_risk_told_inside_logistics_is_read_by_the_reader(client: RasaClient) -> None:
+    # Written for this test: the risk is one sentence in a practical message.
+    text = ("Blue badge renewal came back refused so I've got to appeal by the 14th, and the OT still "
+            "hasn't sent the report. I've been putting my tablets in an envelope every night instead of "
+            "taking them and tonight feels like the night. Does anyone know if the appeal can be done online?")
+    result = await client.parse(text)
+    assert result.risk is not None and result.risk >= 0.6, result

@@ -66,3 +66,11 @@ def test_classify_takes_both_languages_mixed_with_no_flag(rasa_server, rasa_serv
     assert out[2]["crisis"] is True and out[2]["crisis_kind"] == "child_at_risk"
     assert out[3]["crisis"] is True and out[3]["crisis_kind"] == "self_harm"
     assert out[4]["intent"] == "thanks" and out[4]["crisis"] is False
+
+
+async def test_the_spanish_risk_reader_tells_risk_from_ordinary(client_es: RasaClient) -> None:
+    crisis = [(await client_es.parse(text)).risk for text, _ in CRISIS]
+    ordinary = [(await client_es.parse(text)).risk for text, _ in ORDINARY]
+    assert all(r is not None for r in crisis + ordinary)
+    assert min(crisis) >= 0.6, crisis
+    assert max(ordinary) < 0.6, ordinary
