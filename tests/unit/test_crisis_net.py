@@ -156,7 +156,11 @@ def test_every_safety_statement_example_is_believed(safety_id: str, text: str) -
     ["I used to feel suicidal years ago, I'm ok now", "im not suicidal, just so tired",
      "No thoughts of harming myself or anyone. Just lonely tonight.",
      "three years ago i took an overdose. i got help and we're doing ok now",
-     "i would never ever hurt my son, i just needed to say how angry i am"],
+     "i would never ever hurt my son, i just needed to say how angry i am",
+     # Round 7: a couple of years back, "<n> yrs since", and a postnatal illness date a story too.
+     "a couple of years back i kept thinking about ending it. therapy helped and i'm doing well now",
+     "4 yrs since my ex last hit me. the kids and i are settled and safe now",
+     "when i had postnatal depression i had scary thoughts about hurting the baby. i got treatment and he's 6 now"],
 )
 def test_explicit_safety_and_past_crisis_over_are_believed(text: str) -> None:
     verdict = NET.check(text)
@@ -168,6 +172,10 @@ def test_explicit_safety_and_past_crisis_over_are_believed(text: str) -> None:
     [("i'm not suicidal but i've been saving my pills", "self_harm"),
      ("Not suicidal. I have a rope in the garage for tonight though", "self_harm"),
      ("i got help years ago. now i want to kill myself again", "self_harm"),
+     ("a couple of years back i got through it. tonight i'm going to take all my pills", "self_harm"),
+     ("when i had pnd i got help, but now i keep picturing smothering him and i have to leave the room",
+      "harm_others"),
+     ("back in 2019 i got help but now i want to kill myself again", "self_harm"),
      ("i'm safe but he said he'd kill us all if we leave", "unsafe_home")],
 )
 def test_a_safety_statement_does_not_hide_risk_told_plainly(text: str, kind: str) -> None:
