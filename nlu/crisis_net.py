@@ -109,6 +109,9 @@ class GrammarSpec(_Strict):
     #: Marks of the present ("now", "tonight", "again", "i'm", "is"): a story told in the past goes on
     #: sentence after sentence until one of these brings it back to today.
     present: str | None = None
+    #: A turn to today inside one sentence ("but now", "but lately"): what a date or a statement of
+    #: safety says before it does not speak for the sentence.
+    turn_to_today: str | None = None
     #: Life going on well after a crisis ("he's at college now", "four years clean", "glad to be
     #: here"). With a reported past in the same message, it says the crisis told is over.
     recovered: str | None = None
@@ -242,6 +245,7 @@ class CrisisNet:
         self.first_person_risk = re.compile(grammar.first_person_risk)
         self.illness_context = _optional(grammar.illness_context)
         self.present = _optional(grammar.present)
+        self.turn_to_today = _optional(grammar.turn_to_today)
         self.recovered = _optional(grammar.recovered)
         self.resolved = _optional(grammar.resolved)
         self.safety_blockers = _optional(grammar.safety_blockers)
@@ -304,7 +308,11 @@ class CrisisNet:
         # The words of a denial are not risk ("not having any thoughts of | hurting myself"), in a
         # sentence of any length; but only a short sentence is itself a statement of safety.
         safe = statements[0][1] if statements and len(cleaned.split()) <= STATEMENT_WORDS else None
-        past = bool(self.past.search(cleaned))
+        dated = self.past.search(cleaned)
+        turn = self.turn_to_today.search(cleaned) if self.turn_to_today else None
+        past = dated is not None and not (turn and turn.start() > dated.start())
+        if safe == "past" and turn and turn.start() > statements[0][0][0]:
+            safe = None  # "i got help, but now..." (a denial stays a denial: "i'd never hurt him, but today...")
         for pattern in self.patterns:
             for regex in pattern.regexes:
                 match = regex.search(cleaned)

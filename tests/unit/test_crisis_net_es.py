@@ -95,3 +95,14 @@ def test_the_spanish_net_is_quiet_on_english() -> None:
     """Every language's net reads every message: Spanish patterns must not fire on English text."""
     fired = [(t, NET.check(t).pattern_id) for t in ENGLISH if NET.check(t).level != "none"]
     assert not fired, fired
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("hace dos años busqué ayuda pero ahora quiero matarme otra vez", "self_harm"),
+     ("en 2019 fui a terapia y salí adelante, pero esta noche ya tengo las pastillas juntas", "self_harm")],
+)
+def test_a_turn_to_today_is_not_told_as_past(text: str, kind: str) -> None:
+    """A date (or "busqué ayuda") before "pero ahora" does not speak for what follows."""
+    verdict = NET.check(text)
+    assert verdict.level != "none" and verdict.kind == kind and not verdict.reassured, verdict
