@@ -46,9 +46,8 @@ class ReaderPolicy(BaseModel):
     piece_ask: float = Field(default=1.01, ge=0, le=1.01)
 
     def for_pieces(self) -> ReaderPolicy:
-        return ReaderPolicy(veto=self.piece_veto, handoff=self.piece_handoff, ask=self.piece_ask,
-                            piece_veto=self.piece_veto, piece_handoff=self.piece_handoff,
-                            piece_ask=self.piece_ask)
+        return self.model_copy(update={"veto": self.piece_veto, "handoff": self.piece_handoff,
+                                       "ask": self.piece_ask})
 
 
 class SafetyPolicy(BaseModel):

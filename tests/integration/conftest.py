@@ -13,28 +13,25 @@ import pytest
 from nlu import rasa_service
 
 
-@pytest.fixture(scope="session")
-def rasa_server() -> Iterator[rasa_service.NluServer]:
-    if not rasa_service.model_path("en").exists():
-        pytest.fail("No trained NLU model: run `make model` (make test does it for you).")
-    server = rasa_service.NluServer("en", token="integration-test-token")
+def _serve(language: str) -> Iterator[rasa_service.NluServer]:
+    """One language's model on its own real server, as `tend run` serves each language."""
+    if not rasa_service.model_path(language).exists():
+        pytest.fail(f"No trained {language} NLU model: run `make model` (make test does it for you).")
+    server = rasa_service.NluServer(language, token="integration-test-token")
     server.start()
     try:
         server.wait_ready(timeout=240)
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def rasa_server() -> Iterator[rasa_service.NluServer]:
+    yield from _serve("en")
 
 
 @pytest.fixture(scope="session")
 def rasa_server_es() -> Iterator[rasa_service.NluServer]:
-    """The Spanish model on its own server, as `tend run` serves it beside the English one."""
-    if not rasa_service.model_path("es").exists():
-        pytest.fail("No trained Spanish NLU model: run `make model` (make test does it for you).")
-    server = rasa_service.NluServer("es", token="integration-test-token")
-    server.start()
-    try:
-        server.wait_ready(timeout=240)
-        yield server
-    finally:
-        server.stop()
+    """The Spanish model on its own server, beside the English one."""
+    yield from _serve("es")

@@ -70,14 +70,18 @@ async def test_wrong_token_is_refused(rasa_server) -> None:
             await c.parse("hello")
 
 
-async def test_the_risk_reader_answers_every_parse_and_tells_risk_from_ordinary(client: RasaClient) -> None:
+async def assert_reader_separates(client: RasaClient, crisis_texts: list[str], ordinary_texts: list[str]) -> None:
     """The pipeline's risk reader adds `risk` to every answer; the safety policy's veto (0.6) lets
-    every crisis message of this file through and no ordinary one."""
-    crisis = [(await client.parse(text)).risk for text, _ in CRISIS]
-    ordinary = [(await client.parse(text)).risk for text, _ in ORDINARY]
+    every crisis message through and no ordinary one."""
+    crisis = [(await client.parse(text)).risk for text in crisis_texts]
+    ordinary = [(await client.parse(text)).risk for text in ordinary_texts]
     assert all(r is not None for r in crisis + ordinary)
     assert min(crisis) >= 0.6, crisis
     assert max(ordinary) < 0.6, ordinary
+
+
+async def test_the_risk_reader_answers_every_parse_and_tells_risk_from_ordinary(client: RasaClient) -> None:
+    await assert_reader_separates(client, [t for t, _ in CRISIS], [t for t, _ in ORDINARY])
 
 
 async def test_risk_told_inside_logistics_is_read_by_the_reader(client: RasaClient) -> None:
