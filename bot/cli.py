@@ -93,7 +93,7 @@ async def _nlu_fold(args: argparse.Namespace, settings: Settings) -> int:
     from nlu.intents import CRISIS_INTENTS
 
     path = Path(args.set)
-    items = [(i.group, i.label, i.text) for i in set_eval.load_set(path) if i.group != "check"]
+    items = [(i.group, i.label, i.text, i.route) for i in set_eval.load_set(path) if i.group != "check"]
     async with nlu_clients(settings) as clients:
         client = clients[args.lang]
 

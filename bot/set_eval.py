@@ -36,6 +36,7 @@ class Labelled:
     length: str  # short | long
     source: str
     dictated: bool = False  # written as phone voice-typing produces it (no punctuation)
+    route: str | None = None  # a look-alike's labelled intent, when its writer gave one
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def load_set(path: Path) -> list[Labelled]:
                                   bool(entry.get("dictated"))))
         for entry in data.get("non_risk") or []:
             items.append(Labelled(entry["text"], "non_risk", entry.get("category", "other"), _length(entry),
-                                  file.name))
+                                  file.name, bool(entry.get("dictated")), entry.get("intent")))
         for entry in data.get("ordinary") or []:
             items.append(Labelled(entry["text"], "ordinary", entry["intent"], _length(entry), file.name))
         for entry in data.get("check") or []:
@@ -169,7 +170,7 @@ def score(name: str, label: str, items: Sequence[Labelled], outcomes: Sequence[O
         keys = ["all", f"kind:{item.label}" if item.group == "risk" else f"category:{item.label}",
                 f"length:{item.length}"]
         if item.dictated:
-            keys.append("length:long, dictated")
+            keys.append("dictated (any length)")
         if item.group == "risk":
             keys.append(f"kind:{item.label}, {item.length}")
         report.timings.setdefault(f"length:{item.length}", []).append(out.seconds * 1000)
