@@ -309,3 +309,52 @@ def test_a_denial_in_a_long_sentence_does_not_cover_risk_after_it() -> None:
 def test_a_dose_twice_is_risk_but_checking_a_door_twice_is_not() -> None:
     assert NET.check("i think eli got his lantus twice tonight, my wife did it at 8.30 as well").level == "crisis"
     assert NET.check("he's settled on his meds now, i still check the door twice at night").level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Last winter I really wasn't coping, I'd sit in the car and think about driving into a wall. That's gone now, "
+     "the meds and the respite made a massive difference.",
+     "I was in a really dark place last spring. I'm out of it now but I'd like you to check in once a week.",
+     "In 2020 I had very bad depression and attempted to end my life, now I am on treatment and stable.",
+     "years ago i used to cut. not for a long time now, i just worry about my daughter",
+     "I had thoughts of harming myself after his diagnosis, years ago. I've been well for years."],
+)
+def test_the_ways_of_saying_a_crisis_is_over_are_heard(text: str) -> None:
+    """Round 9: "that's gone now", "I'm out of it now", "on treatment and stable", "not for a long
+    time", "I've been well for years" say the crisis told in the past is over."""
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassurance == "past", verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("years ago i used to cut, that's all gone now. but tonight i want to kill myself", "self_harm"),
+     ("two years ago i tried to kill myself. i've been well for years but now i want to die again", "self_harm")],
+)
+def test_a_crisis_said_to_be_over_does_not_cover_risk_today(text: str, kind: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level != "none" and verdict.kind == kind and not verdict.reassured, verdict
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk", "kind"),
+    [  # "no one around me" is loneliness; "no one around" to find you is a window
+     ("feel so alone in this. no one around me gets it",
+      "no one around till monday so i'll do it then", "self_harm"),
+     # posting one's own pictures online is not a child being groomed
+     ("feel like such a fake posting happy pics online when i was yelling at him 10 min before",
+      "an older man online keeps asking her for pics", "child_at_risk"),
+     # "can't stop thinking" is not bleeding that won't stop
+     ("cant stop thinking about her blood results tomorrow the nurse sounded weird",
+      "she's bleeding from her trach and i can't stop it", "medical"),
+     # a child's self-harm being treated is not the parent's own
+     ("now my own daughter is under camhs for self harm and i feel i passed it on",
+      "i'm self harming again", "self_harm")],
+)
+def test_wide_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str, risk: str, kind: str) -> None:
+    """Round 9, from the net's alarms on the training data's non-crisis messages: each change keeps the
+    risk sense of its words."""
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    verdict = NET.check(risk)
+    assert verdict.level != "none" and verdict.kind == kind, verdict

@@ -106,3 +106,39 @@ def test_a_turn_to_today_is_not_told_as_past(text: str, kind: str) -> None:
     """A date (or "busqué ayuda") before "pero ahora" does not speak for what follows."""
     verdict = NET.check(text)
     assert verdict.level != "none" and verdict.kind == kind and not verdict.reassured, verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["al pibe le toca quimio hoy y después tengo que ir a la obra social",
+     "le toca la vacuna de los 4 años el sábado",
+     "mi esposo y yo estamos separados y hoy le tocaba a él tener a los niños",
+     "soy un desastre, me quiero matar jajaja le mandé a la maestra el audio que era para mi hermana",
+     "los resultados salieron perfectos, me quiero morir de la emoción"],
+)
+def test_everyday_spanish_with_risky_words_is_not_risk(text: str) -> None:
+    """Round 9, from the Spanish net's alarms on the training data: "le toca" is "it is his turn"; a wish
+    to die said laughing or of joy is figurative."""
+    assert NET.check(text).level == "none", NET.check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["mi sobrina de 12 me contó q el novio de su mamá le toca en la noche",
+     "el cuñado de mi hermana le toca las piernas a mi hija",
+     "mi cuñado le toca a mi hija cuando yo no estoy",
+     "el tío de mi esposo la tocó, ella me lo acaba de contar"],
+)
+def test_a_child_touched_is_still_risk(text: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "crisis" and verdict.kind == "child_at_risk", verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hace dos años quise quitarme la vida. eso ya quedó atrás, fui a terapia",
+     "en 2019 pensaba en matarme, ahora estoy en tratamiento y estable"],
+)
+def test_the_ways_of_saying_a_crisis_is_over_are_heard_in_spanish(text: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassurance == "past", verdict
