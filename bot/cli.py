@@ -237,7 +237,10 @@ async def _set_eval(args: argparse.Namespace, settings: Settings) -> int:
         async with nlu_clients(settings) as clients:
             outcomes, seconds = await set_eval.evaluate(items, Understander(clients).understand, hint)
     report = set_eval.score(name, label, items, outcomes, seconds)
-    stem = f"{name}-{label.replace(' ', '-')}"
+    # The net alone is its own result beside the whole stack's, whatever the label says: the same
+    # label for both runs of a round must never overwrite the whole stack's first-sight figure.
+    suffix = "-net-alone" if args.net_only and "net alone" not in label else ""
+    stem = f"{name}-{label.replace(' ', '-')}{suffix}"
     md, _ = set_eval.write(report, set_eval.RESULTS_DIR, stem)
     print(report.to_markdown())
     if args.show_misses:

@@ -70,3 +70,21 @@ def test_recall_false_alarms_and_route_are_counted_per_slice(tmp_path: Path) -> 
     assert [m["text"] for m in report.misses] == [items[1].text]
     assert [a["category"] for a in report.alarms] == ["explicit_safety"]
     assert "| dictated (any length) | 0/1 (0.00) | 0/1 (0.00) |" in report.to_markdown()
+
+
+def test_the_net_alone_never_overwrites_the_whole_stacks_result(tmp_path: Path, monkeypatch) -> None:
+    """Round 9 ran `--label before` for the whole stack and then for the net alone, and the second run
+    overwrote the first's files; the net alone now always writes its own."""
+    import argparse
+    import asyncio
+
+    from bot import cli
+    from bot.settings import Settings
+
+    (tmp_path / "set").mkdir()
+    (tmp_path / "set" / "a.yml").write_text(SET, encoding="utf-8")
+    monkeypatch.setattr(set_eval, "RESULTS_DIR", tmp_path / "results")
+    args = argparse.Namespace(set=str(tmp_path / "set"), label="before", net_only=True, lang=None, show_misses=False)
+    assert asyncio.run(cli._set_eval(args, Settings.from_env())) == 0
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["set-before-net-alone.json",
+                                                                      "set-before-net-alone.md"]
