@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 
 
@@ -25,7 +26,12 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):  # numbers for log aggregation, e.g. the per-update timings
             entry.update({k: v for k, v in fields.items() if k not in entry})
         if record.exc_info and record.exc_info[0] is not None:
-            entry["error"] = record.exc_info[0].__name__  # the type only: tracebacks can quote data
+            entry["error"] = record.exc_info[0].__name__  # the type only: an exception's text can quote data
+            # Where it happened, as code locations only (module:line in function), innermost last:
+            # without them "update failed: TypeError" cannot be traced, and they hold no data.
+            entry["where"] = [f"{frame.filename.rsplit('/', 2)[-2]}/{frame.filename.rsplit('/', 1)[-1]}"
+                              f":{frame.lineno} in {frame.name}"
+                              for frame in traceback.extract_tb(record.exc_info[2])[-8:]]
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -92,7 +92,7 @@ async def on_offer_text(turn: Turn, result: NluResult | None, text: str) -> None
     intent = result.intent if result else None
     if intent == "affirm":
         await on_offer_button(turn, Offer("yes", turn.data.get("pid")))
-    elif intent == "deny" or practice_runner.wants_to_stop(text):
+    elif intent == "deny" or practice_runner.wants_to_stop(text, turn.language):
         await on_offer_button(turn, Offer("no"))
     else:
         await route(turn, result)

@@ -162,6 +162,22 @@ async def test_something_else_offers_a_different_practice(onboarded: Chat) -> No
     assert onboarded.buttons["Yes, let's try"] != first
 
 
+async def test_free_text_while_a_practice_is_on_offer_is_understood(onboarded: Chat, db) -> None:
+    """`make bench` found every such turn failing with a TypeError (the stop-word check was called
+    without the parent's language) and answered with the "busy" apology: a parent who writes
+    anything but yes or no to an offer must be answered, and "stop" must end the offer."""
+    await onboarded.say("I yelled at him again, I'm a terrible mum")
+    assert "Yes, let's try" in onboarded.buttons
+    await onboarded.say("stop")
+    texts = load_texts("en")
+    assert onboarded.text in {texts.get("offer_declined", variant=i) for i in range(texts.variants("offer_declined"))}
+    (state,) = await rows(db, ConversationState)
+    assert state.dialogue == "idle"
+    await onboarded.say("I yelled at him again, I'm a terrible mum")
+    await onboarded.say("everything is too much today")  # neither yes nor no: routed as a new message
+    assert onboarded.text and onboarded.text not in {texts.get("db_busy")}
+
+
 async def test_not_now_ends_kindly(onboarded: Chat, db) -> None:
     await onboarded.say("everything is too much today")
     await onboarded.tap("Not now")

@@ -15,6 +15,7 @@ from bot.conversation import Conversation
 from dialogues.clock import FixedClock
 from dialogues.engine import Engine
 from dialogues.events import UserRef
+from dialogues.replies import load_texts
 from nlu.understanding import Understander
 from storage.models import PracticeSession, User
 from tests.fakes.fake_nlu import FakeNlu
@@ -181,6 +182,15 @@ async def test_the_real_risk_message_while_a_practice_is_on_offer_gets_the_quest
     assert "¿estás pensando en quitarte la vida" in maria.text and "911" in maria.text
     await maria.say("no, estoy bien, solo muy cansada")
     assert "Qué alivio" in maria.text
+
+
+async def test_ya_basta_while_a_practice_is_on_offer_ends_the_offer(maria: Chat) -> None:
+    """The stop words are read in the parent's language (a TypeError here once failed every such turn)."""
+    await maria.say("le grité otra vez a mi hijo, soy una mala madre")
+    assert "Sí, probemos" in maria.buttons
+    await maria.say("ya basta")
+    texts = load_texts("es")
+    assert maria.text in {texts.get("offer_declined", variant=i) for i in range(texts.variants("offer_declined"))}
 
 
 async def test_an_unclear_answer_to_the_question_in_spanish_hands_off(maria: Chat) -> None:

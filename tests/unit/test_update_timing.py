@@ -65,3 +65,23 @@ def test_timing_fields_reach_the_json_log_line_as_numbers() -> None:
     entry = json.loads(JsonFormatter().format(record))
     assert entry["message"] == "handled text"
     assert entry["ms"] == 12.5 and entry["own_ms"] == 2.0 and entry["kind"] == "text"
+
+
+def test_a_failed_update_is_logged_with_where_it_failed_and_never_what_the_error_quotes() -> None:
+    """`make bench` logged "update failed: TypeError" 1,717 times with nothing to trace it by: the
+    log now names the code locations, and still never the exception's own text (it can quote data)."""
+    import logging
+    import sys
+
+    def fail(text: str) -> None:
+        raise TypeError(f"cannot use {text!r}")
+
+    try:
+        fail("my private message")
+    except TypeError:
+        record = logging.LogRecord("bot.telegram_app", logging.ERROR, __file__, 1, "update failed: %s",
+                                   ("TypeError",), sys.exc_info())
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["error"] == "TypeError"
+    assert entry["where"][-1].endswith("in fail") and "test_update_timing.py:" in entry["where"][-1]
+    assert "private" not in json.dumps(entry)
