@@ -165,6 +165,8 @@ async def on_button(turn: Turn, payload: Onboarding) -> None:
         return
     if turn.dialogue == Dialogue.SETTINGS:
         turn.go(Dialogue.IDLE)
+        if value == "skip":  # a tap must be answered: "skip" from /checkin or /country changed nothing
+            turn.say(turn.t("setting_unchanged"))
         return
     _next(turn, step)
 

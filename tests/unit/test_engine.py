@@ -335,6 +335,17 @@ async def test_checkin_command_sets_and_shows_next_local_time(onboarded: Chat, d
     assert user.checkin_time is None and user.next_checkin_at is None
 
 
+async def test_skip_on_a_settings_question_is_answered(onboarded: Chat, db) -> None:
+    """`make bench` found parents who tapped Skip on the check-in question asked from the settings
+    left with no reply at all; a tap is always answered, and nothing changes."""
+    await onboarded.command("timezone")
+    before = len(onboarded.last)
+    await onboarded.tap("Skip")
+    assert onboarded.text == load_texts("en").get("setting_unchanged") and before
+    (state,) = await rows(db, ConversationState)
+    assert state.dialogue == "idle"
+
+
 async def test_checkin_in_words_uses_the_time_entity(onboarded: Chat, db) -> None:
     await onboarded.say("can you check on me at 8pm")
     (user,) = await rows(db, User)
