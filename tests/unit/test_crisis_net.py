@@ -313,8 +313,8 @@ def test_a_dose_twice_is_risk_but_checking_a_door_twice_is_not() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Last winter I really wasn't coping, I'd sit in the car and think about driving into a wall. That's gone now, "
-     "the meds and the respite made a massive difference.",
+    [("Last winter I really wasn't coping, I'd sit in the car and think about driving into a wall. That's gone now, "
+      "the meds and the respite made a massive difference."),
      "I was in a really dark place last spring. I'm out of it now but I'd like you to check in once a week.",
      "In 2020 I had very bad depression and attempted to end my life, now I am on treatment and stable.",
      "years ago i used to cut. not for a long time now, i just worry about my daughter",
