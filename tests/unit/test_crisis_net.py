@@ -330,6 +330,7 @@ def test_the_ways_of_saying_a_crisis_is_over_are_heard(text: str) -> None:
 @pytest.mark.parametrize(
     ("text", "kind"),
     [("years ago i used to cut, that's all gone now. but tonight i want to kill myself", "self_harm"),
+     ("years ago i used to cut, that's all gone now. but tonight i've got the blade out again", "self_harm"),
      ("two years ago i tried to kill myself. i've been well for years but now i want to die again", "self_harm")],
 )
 def test_a_crisis_said_to_be_over_does_not_cover_risk_today(text: str, kind: str) -> None:
