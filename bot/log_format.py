@@ -12,6 +12,7 @@ import logging
 import sys
 import traceback
 from datetime import UTC, datetime
+from pathlib import PurePath
 
 
 class JsonFormatter(logging.Formatter):
@@ -29,8 +30,7 @@ class JsonFormatter(logging.Formatter):
             entry["error"] = record.exc_info[0].__name__  # the type only: an exception's text can quote data
             # Where it happened, as code locations only (module:line in function), innermost last:
             # without them "update failed: TypeError" cannot be traced, and they hold no data.
-            entry["where"] = [f"{frame.filename.rsplit('/', 2)[-2]}/{frame.filename.rsplit('/', 1)[-1]}"
-                              f":{frame.lineno} in {frame.name}"
+            entry["where"] = [f"{'/'.join(PurePath(frame.filename).parts[-2:])}:{frame.lineno} in {frame.name}"
                               for frame in traceback.extract_tb(record.exc_info[2])[-8:]]
         return json.dumps(entry, ensure_ascii=False)
 
