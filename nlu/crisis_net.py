@@ -209,6 +209,9 @@ class _Read:
     recovered: bool
     resolved: bool
     ingestion: bool = False
+    # Dated before a turn to today ("years past the self harm days, but today i'm just sad"): risk
+    # words before the turn are told in the past; what follows the turn is today.
+    past_before_turn: bool = False
     told_past: bool = False  # part of a story told in the past (set after the whole message is read)
     dated: bool = False  # dated by the short sentence after it ("that was 2019.")
 
@@ -311,6 +314,12 @@ class CrisisNet:
         dated = self.past.search(cleaned)
         turn = self.turn_to_today.search(cleaned) if self.turn_to_today else None
         past = dated is not None and not (turn and turn.start() > dated.start())
+        # Where today begins in a sentence dated before a turn ("..., but now"); risk words that start
+        # before it are the dated story's, those after it are today's.
+        today_from = turn.start() if dated is not None and turn and turn.start() > dated.start() else None
+
+        def told_before_turn(start: int) -> bool:
+            return today_from is not None and start < today_from
         if safe == "past" and turn and turn.start() > statements[0][0][0]:
             safe = None  # "i got help, but now..." (a denial stays a denial: "i'd never hurt him, but today...")
         for pattern in self.patterns:
@@ -325,10 +334,11 @@ class CrisisNet:
                     not pattern.negation_is_risk and bool(self.inner_negation.search(match.group(0))))
                 if media:
                     level = "none"
-                elif level == "crisis" and (negated or past):
+                elif level == "crisis" and (negated or past or told_before_turn(match.start())):
                     level = "check"
                 if level != "none":
-                    found.append(_Hit(level, pattern.kind, pattern.id, negated or past))
+                    found.append(_Hit(level, pattern.kind, pattern.id,
+                                      negated or past or told_before_turn(match.start())))
                 break
         for frame in self.frames:
             matches = [regex.search(cleaned) for regex in frame.regexes]
@@ -338,15 +348,18 @@ class CrisisNet:
             # sentence, softens it ("i'm not going to hurt him, i just need to rant").
             negated = safe is not None or not frame.negation_is_risk and any(
                 self._negated_before(cleaned, m.start()) for m in matches if m)
-            level = "none" if media else ("check" if frame.level == "crisis" and (negated or past) else frame.level)
+            dated_slots = told_before_turn(max(m.start() for m in matches if m))
+            level = "none" if media else (
+                "check" if frame.level == "crisis" and (negated or past or dated_slots) else frame.level)
             if level != "none":
-                found.append(_Hit(level, frame.kind, frame.id, negated or past))
+                found.append(_Hit(level, frame.kind, frame.id, negated or past or dated_slots))
         return _Read(
             cleaned, found, guarded, safe, past,
             present=bool(self.present and self.present.search(cleaned)),
             recovered=bool(self.recovered and self.recovered.search(cleaned)),
             resolved=bool(self.resolved and self.resolved.search(cleaned)) and len(cleaned.split()) <= STATEMENT_WORDS,
             ingestion=bool(self.ingestion and self.ingestion.search(cleaned)),
+            past_before_turn=today_from is not None,
         )
 
     def split(self, text: str) -> list[str]:
@@ -380,7 +393,7 @@ class CrisisNet:
         reasons = {r.safe for r in read if r.safe}
         if "safety" in reasons:
             return "safety"
-        if "past" in reasons or (any(r.past for r in read) and any(r.recovered for r in read)):
+        if "past" in reasons or (any(r.past or r.past_before_turn for r in read) and any(r.recovered for r in read)):
             return "past"
         if any(r.resolved for r in read):
             return "resolved"

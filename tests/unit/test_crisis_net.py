@@ -359,3 +359,45 @@ def test_wide_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str, ris
     assert NET.check(quiet).level == "none", NET.check(quiet)
     verdict = NET.check(risk)
     assert verdict.level != "none" and verdict.kind == kind, verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["the self harm is a chapter thats closed. but feeds every 3 hrs and a toddler who wont sleep, thats what im drowning in",
+     "idk why im sad today. the dark stuff is over, havent self harmed since 2022. just sad ig",
+     "Im years past the self harm days, thats behind me, but today I just feel heavy and sad about everything",
+     "Hello. I had a breakdown in 2021 and was admitted for suicidal thoughts. I'm much better since, I see the doctor every three months."],
+)
+def test_more_ways_of_saying_a_crisis_is_over_are_heard(text: str) -> None:
+    """Round 10, from the net's alarms on the training data's look-alikes: "a chapter that's closed",
+    "the dark stuff is over", "years past", "I'm much better" date the crisis and say it is over; risk
+    words told before a turn to today ("..., but today") belong to the dated part."""
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassurance == "past", verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("the self harm days are behind me. but tonight i've got the blade out again", "self_harm"),
+     ("years past the worst of it, but now i want to die and i have the pills ready", "self_harm"),
+     ("i want all that over, i've got the rope in the garage", "self_harm"),
+     ("back in 2019 i got help, but now i want to kill myself", "self_harm")],
+)
+def test_risk_after_the_turn_to_today_still_speaks(text: str, kind: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level != "none" and verdict.kind == kind and not verdict.reassured, verdict
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk", "kind"),
+    [  # the subject of the blow in another clause: "he's autistic, the shoes hurt him"
+     ("Lost my temper over his shoes. He's autistic, the shoes hurt him, and I still shouted.",
+      "he hit me again last night", "unsafe_home"),
+     # "sick of" is fed up, not vomiting with high sugars
+     ("so sick of relatives telling me adhd is just bad parenting and too much sugar",
+      "ketones are 4.2 and he's been sick three times", "medical")],
+)
+def test_round_10_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str, risk: str, kind: str) -> None:
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    verdict = NET.check(risk)
+    assert verdict.level != "none" and verdict.kind == kind, verdict
