@@ -142,3 +142,18 @@ def test_a_child_touched_is_still_risk(text: str) -> None:
 def test_the_ways_of_saying_a_crisis_is_over_are_heard_in_spanish(text: str) -> None:
     verdict = NET.check(text)
     assert verdict.level == "none" and verdict.reassurance == "past", verdict
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk"),
+    [  # "me pegó la tristeza" is sadness hitting, not a blow
+     ("me pegó una tristeza honda cuando el pediatra dijo expectativa de vida", "mi esposo me pegó anoche"),
+     ("solo que hoy me pegó todo lo que hemos perdido desde el diagnóstico", "él me pega cuando toma"),
+     # "estoy bien ... con mis hijos" is not hiding with the children
+     ("muy triste hoy. pero estoy bien, comiendo y durmiendo, con mis hijos", "estoy en el carro con mis hijos, no podemos volver a la casa")],
+)
+def test_round_10_spanish_everyday_senses_are_quiet_and_the_risk_stays(quiet: str, risk: str) -> None:
+    """Round 10, from the Spanish net's alarms on the training data's feeling messages."""
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    verdict = NET.check(risk)
+    assert verdict.level == "crisis" and verdict.kind == "unsafe_home", verdict
