@@ -27,11 +27,16 @@ def stop(turn: Turn) -> None:
     turn.say(turn.t("checkin_off"))
 
 
-async def on_intent(turn: Turn, intent: str, result: NluResult) -> None:
+async def on_intent(turn: Turn, intent: str, result: NluResult, text: str = "") -> None:
+    """"Check in on me at 8pm": the time comes from the message's own words, read by the same parser
+    as a typed answer to "what time?" (a `time` entity, when an NLU gives one, is read first). Since
+    round 10 the Rasa pipeline has no entity extractor: its CRF learnt times from 30 annotated
+    examples among 14,000 unannotated messages, many of which mention a time ("his meds at 8pm"),
+    and stopped finding them."""
     if intent == "stop_checkins":
         stop(turn)
         return
-    candidates = result.entity_values("time")
+    candidates = [*result.entity_values("time"), text]
     hhmm = next((t for t in (parse_time_of_day(c, turn.language) for c in candidates) if t), None)
     if hhmm is None:
         turn.go(Dialogue.SETTINGS, "checkin")

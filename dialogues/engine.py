@@ -212,7 +212,7 @@ class Engine:
             # The parent is telling us how they are, not answering the set-up question: listen.
             turn.user.finish_onboarding()
             turn.go(Dialogue.IDLE)
-            await router.route(turn, result)
+            await router.route(turn, result, event.text)
             return
         if turn.dialogue == Dialogue.ONBOARDING:
             await onboarding.on_text(turn, event.text, result)
@@ -229,7 +229,7 @@ class Engine:
         elif turn.dialogue == Dialogue.OFFER:
             await router.on_offer_text(turn, result, event.text)
         else:
-            await router.route(turn, result)
+            await router.route(turn, result, event.text)
 
     @staticmethod
     def _offer_language(turn: Turn, event: TextEvent) -> None:

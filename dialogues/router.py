@@ -95,7 +95,7 @@ async def on_offer_text(turn: Turn, result: NluResult | None, text: str) -> None
     elif intent == "deny" or practice_runner.wants_to_stop(text, turn.language):
         await on_offer_button(turn, Offer("no"))
     else:
-        await route(turn, result)
+        await route(turn, result, text)
 
 
 def _clarify(turn: Turn, result: NluResult) -> None:
@@ -128,8 +128,9 @@ async def respond_to_intent(turn: Turn, intent: str) -> None:
         await offer(turn, "request_practice")
 
 
-async def route(turn: Turn, result: NluResult | None) -> None:
-    """Idle free text. `result` is None only when the NLU could not be reached."""
+async def route(turn: Turn, result: NluResult | None, text: str = "") -> None:
+    """Idle free text. `result` is None only when the NLU could not be reached; `text` is the
+    message itself, read again only where its own words carry a value (a check-in time)."""
     if result is None:
         turn.say(turn.t("nlu_down"))
         return
@@ -145,7 +146,7 @@ async def route(turn: Turn, result: NluResult | None) -> None:
     elif intent in _ONE_LINE:
         turn.say(turn.t(_ONE_LINE[intent]))
     elif intent in ("set_checkin", "stop_checkins"):
-        await checkin_settings.on_intent(turn, intent, result)
+        await checkin_settings.on_intent(turn, intent, result, text)
     elif intent == "inform":
         # Practical news with no feeling named: ask what it is most about rather than guess.
         _clarify(turn, result)

@@ -15,7 +15,6 @@ project root on PYTHONPATH so the pipeline can name it. It is persisted as plain
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -27,26 +26,14 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+
+from nlu.rasa_components.text_features import TextFeatures
 
 logger = logging.getLogger(__name__)
 
 #: The key the reader adds to every parse result.
 RISK = "risk"
-
-
-def _char_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    # Character n-grams within word boundaries carry misspellings, phone spellings and unseen
-    # inflections ("od'ing", "overdosed"); sublinear counts keep a long message from shouting.
-    return TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=2, sublinear_tf=True,
-                           vocabulary=vocabulary, dtype=np.float64)
-
-
-def _word_vectorizer(vocabulary: dict[str, int] | None = None) -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True,
-                           vocabulary=vocabulary, dtype=np.float64)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -72,18 +59,13 @@ class RiskReader(GraphComponent):
         self.config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
         self._resource = resource
-        self.char: TfidfVectorizer | None = None
-        self.word: TfidfVectorizer | None = None
+        self.features: TextFeatures | None = None
         self.clf: LogisticRegression | None = None
 
     @classmethod
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> RiskReader:
         return cls(config, model_storage, resource)
-
-    def _features(self, texts: list[str]) -> Any:
-        assert self.char is not None and self.word is not None
-        return hstack([self.char.transform(texts), self.word.transform(texts)]).tocsr()
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -93,33 +75,28 @@ class RiskReader(GraphComponent):
         if len(set(y.tolist())) < 2:
             logger.warning("RiskReader needs examples of risk and of non-risk; it will not read.")
             return self._resource
-        self.char, self.word = _char_vectorizer(), _word_vectorizer()
-        self.char.fit(texts)
-        self.word.fit(texts)
+        self.features = TextFeatures.fit(texts)
         self.clf = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
                                       class_weight="balanced", solver="lbfgs")
-        self.clf.fit(self._features(texts), y)
+        self.clf.fit(self.features.transform(texts), y)
         self.persist()
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self.clf is None:
+        if self.clf is None or self.features is None:
             return messages
         texts = [m.get(TEXT) or "" for m in messages]
-        probabilities = self.clf.predict_proba(self._features(texts))[:, 1]
+        probabilities = self.clf.predict_proba(self.features.transform(texts))[:, 1]
         for message, p in zip(messages, probabilities):
             message.set(RISK, {"confidence": round(float(p), 4)}, add_to_output=True)
         return messages
 
     def persist(self) -> None:
-        assert self.char is not None and self.word is not None and self.clf is not None
+        assert self.features is not None and self.clf is not None
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / "vocabulary.json").write_text(json.dumps({
-                "char": {k: int(v) for k, v in self.char.vocabulary_.items()},
-                "word": {k: int(v) for k, v in self.word.vocabulary_.items()},
-            }), encoding="utf-8")
-            np.savez(directory / "weights.npz", char_idf=self.char.idf_, word_idf=self.word.idf_,
-                     coef=self.clf.coef_, intercept=self.clf.intercept_, classes=self.clf.classes_)
+            self.features.save(directory)
+            np.savez(directory / "weights.npz", coef=self.clf.coef_, intercept=self.clf.intercept_,
+                     classes=self.clf.classes_)
 
     @classmethod
     def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -127,12 +104,8 @@ class RiskReader(GraphComponent):
         reader = cls(config, model_storage, resource)
         try:
             with model_storage.read_from(resource) as directory:
-                vocabulary = json.loads((directory / "vocabulary.json").read_text(encoding="utf-8"))
+                reader.features = TextFeatures.load(directory)
                 weights = np.load(directory / "weights.npz", allow_pickle=False)
-                reader.char = _char_vectorizer(vocabulary["char"])
-                reader.word = _word_vectorizer(vocabulary["word"])
-                reader.char.idf_ = weights["char_idf"]
-                reader.word.idf_ = weights["word_idf"]
                 clf = LogisticRegression()
                 clf.coef_, clf.intercept_, clf.classes_ = weights["coef"], weights["intercept"], weights["classes"]
                 reader.clf = clf

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from nlu.client import NluBadResponse, RasaClient
@@ -52,10 +54,28 @@ async def test_ordinary_messages_land_on_their_intent(client: RasaClient, text: 
     assert not result.intent.startswith("crisis")
 
 
-async def test_time_entity_is_extracted(client: RasaClient) -> None:
-    result = await client.parse("could you check on me at 8pm every evening")
-    assert result.intent == "set_checkin"
-    assert any("8" in value for value in result.entity_values("time"))
+@pytest.mark.parametrize(("words", "hhmm"), [("could you check on me at 8pm every evening", "20:00"),
+                                             ("can you message me at half past seven tonight", "19:30")])
+async def test_a_checkin_time_in_words_is_set(client: RasaClient, fresh_db, words: str, hhmm: str) -> None:
+    """The real model reads the request; the time comes from the words (the pipeline extracts no
+    entities since round 10), through the real engine and database."""
+    from bot.conversation import Conversation
+    from dialogues.clock import FixedClock
+    from dialogues.engine import Engine
+    from storage.models import User
+    from tests.unit.test_engine import Chat, rows
+
+    assert (await client.parse(words)).intent == "set_checkin"
+    chat = Chat(Conversation(Engine(fresh_db, FixedClock(datetime(2026, 11, 24, 9, 30, tzinfo=UTC)), retry_delay=0.01),
+                             Understander(client)))
+    await chat.command("start")
+    await chat.tap("I agree")
+    await chat.tap("English")
+    await chat.tap("GB")
+    await chat.tap("Skip")
+    await chat.say(words)
+    (user,) = await rows(fresh_db, User)
+    assert user.checkin_time == hhmm, chat.text
 
 
 async def test_ranking_and_confidences_are_typed(client: RasaClient) -> None:

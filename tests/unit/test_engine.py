@@ -355,6 +355,26 @@ async def test_checkin_in_words_uses_the_time_entity(onboarded: Chat, db) -> Non
     assert user.checkin_time is None
 
 
+@pytest.mark.parametrize("nlu", [FakeNlu(time_entities=False)])
+@pytest.mark.parametrize(("words", "hhmm"), [("can you check on me at 8pm", "20:00"),
+                                             ("check on me every evening at half past seven", "19:30"),
+                                             ("please check on me at 07:15 tomorrow", "07:15")])
+async def test_checkin_in_words_without_an_entity_reads_the_time_from_the_words(
+        onboarded: Chat, db, nlu: FakeNlu, words: str, hhmm: str) -> None:
+    """Tend's Rasa pipeline gives no entities since round 10: the message's own words carry the time."""
+    await onboarded.say(words)
+    (user,) = await rows(db, User)
+    assert user.checkin_time == hhmm
+
+
+@pytest.mark.parametrize("nlu", [FakeNlu(time_entities=False)])
+async def test_checkin_in_words_with_no_time_asks_for_one(onboarded: Chat, db, nlu: FakeNlu) -> None:
+    await onboarded.say("can you check on me sometimes")
+    (user,) = await rows(db, User)
+    assert user.checkin_time is None
+    assert "Skip" in onboarded.buttons
+
+
 async def test_pause_and_resume(onboarded: Chat, db, clock: FixedClock) -> None:
     await onboarded.command("checkin", "19:00")
     await onboarded.command("pause", "3d")

@@ -275,3 +275,11 @@ async def test_a_parent_who_chooses_usted_is_spoken_to_with_usted(conversation, 
     assert " tu " not in f" {chat.text.lower()} "
     await chat.say("me quiero quitar la vida")  # a crisis is in Spanish, with usted, and Colombia's lines
     assert chat.last[0].kind == "crisis" and "llame al" in chat.text and "123" in chat.text
+
+
+@pytest.mark.parametrize("nlu", [FakeNlu(time_entities=False)])
+async def test_checkin_in_spanish_words_without_an_entity_reads_the_time(maria: Chat, db, nlu: FakeNlu) -> None:  # noqa: F811
+    """Tend's Rasa pipeline gives no entities since round 10: the words carry the time, in Spanish too."""
+    await maria.say("escríbeme a las 8 de la noche porfa")
+    (user,) = await rows(db, User)
+    assert user.checkin_time == "20:00"
