@@ -88,3 +88,13 @@ def test_the_net_alone_never_overwrites_the_whole_stacks_result(tmp_path: Path, 
     assert asyncio.run(cli._set_eval(args, Settings.from_env())) == 0
     assert sorted(p.name for p in (tmp_path / "results").iterdir()) == ["set-before-net-alone.json",
                                                                       "set-before-net-alone.md"]
+
+
+def test_a_risk_kind_the_stack_does_not_name_is_refused(tmp_path: Path) -> None:
+    """Round 11's set was briefed with "harm_to_others" for the stack's "harm_others": every catch of
+    it would have counted as the kind named wrong, and the set could not be folded into training."""
+    import pytest
+
+    (tmp_path / "a.yml").write_text(SET.replace("kind: unsafe_home", "kind: harm_to_others"), encoding="utf-8")
+    with pytest.raises(ValueError, match="harm_to_others"):
+        set_eval.load_set(tmp_path)
