@@ -18,17 +18,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import numpy as np
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.linear_model import LogisticRegression
 
-from nlu.rasa_components.text_features import TextFeatures
+from nlu.rasa_components.linear_reader import LinearReader
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +33,7 @@ RISK = "risk"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class RiskReader(GraphComponent):
+class RiskReader(LinearReader):
     """Risk against everything else, read from the text alone (it needs no other component)."""
 
     @staticmethod
@@ -51,64 +47,21 @@ class RiskReader(GraphComponent):
             "max_iter": 2000,
         }
 
-    @staticmethod
-    def required_packages() -> list[str]:
-        return ["sklearn"]
-
-    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource) -> None:
-        self.config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self.features: TextFeatures | None = None
-        self.clf: LogisticRegression | None = None
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> RiskReader:
-        return cls(config, model_storage, resource)
-
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-        texts = [e.get(TEXT) for e in examples]
         risk = set(self.config["risk_intents"])
-        y = np.array([int(e.get(INTENT) in risk) for e in examples])
-        if len(set(y.tolist())) < 2:
+        labels = [int(e.get(INTENT) in risk) for e in examples]
+        if len(set(labels)) < 2:
             logger.warning("RiskReader needs examples of risk and of non-risk; it will not read.")
             return self._resource
-        self.features = TextFeatures.fit(texts)
-        self.clf = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"],
-                                      class_weight="balanced", solver="lbfgs")
-        self.clf.fit(self.features.transform(texts), y)
-        self.persist()
-        return self._resource
+        return self.fit([e.get(TEXT) for e in examples], labels)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self.clf is None or self.features is None:
+        probabilities = self.probabilities([m.get(TEXT) or "" for m in messages])
+        if probabilities is None:
             return messages
-        texts = [m.get(TEXT) or "" for m in messages]
-        probabilities = self.clf.predict_proba(self.features.transform(texts))[:, 1]
-        for message, p in zip(messages, probabilities):
-            message.set(RISK, {"confidence": round(float(p), 4)}, add_to_output=True)
+        assert self.clf is not None
+        column = list(self.clf.classes_).index(1)
+        for message, row in zip(messages, probabilities):
+            message.set(RISK, {"confidence": round(float(row[column]), 4)}, add_to_output=True)
         return messages
-
-    def persist(self) -> None:
-        assert self.features is not None and self.clf is not None
-        with self._model_storage.write_to(self._resource) as directory:
-            self.features.save(directory)
-            np.savez(directory / "weights.npz", coef=self.clf.coef_, intercept=self.clf.intercept_,
-                     classes=self.clf.classes_)
-
-    @classmethod
-    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> RiskReader:
-        reader = cls(config, model_storage, resource)
-        try:
-            with model_storage.read_from(resource) as directory:
-                reader.features = TextFeatures.load(directory)
-                weights = np.load(directory / "weights.npz", allow_pickle=False)
-                clf = LogisticRegression()
-                clf.coef_, clf.intercept_, clf.classes_ = weights["coef"], weights["intercept"], weights["classes"]
-                reader.clf = clf
-        except (ValueError, FileNotFoundError, KeyError) as exc:
-            logger.warning("RiskReader could not be loaded (%s); it will not read.", exc)
-        return reader
