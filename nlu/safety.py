@@ -161,6 +161,7 @@ def decide(
     result: NluResult | None,
     policy: SafetyPolicy | None = None,
     pieces: Sequence[NluResult] = (),
+    guarded: NluResult | None = None,
 ) -> SafetyDecision:
     """Combine the layers. The net's handoff always stands; a net "check" becomes a handoff
     only when Rasa independently and confidently agrees, and otherwise stays a question.
@@ -177,9 +178,19 @@ def decide(
             signal = nlu_signal(piece, piece_policy)
             if STRENGTH[signal.action] > STRENGTH[from_nlu.action]:
                 from_nlu = signal
+    if guarded is not None and policy.trust_net_guards:
+        # The whole message, part of which the net set aside as an idiom or a film ("...the thought
+        # of him seeing it on the news"; "she has to report it"): it speaks only when sure enough to
+        # have handed off, and then it asks.
+        sure = _asks_only_if_sure(nlu_signal(guarded, policy))
+        if STRENGTH[sure.action] > STRENGTH[from_nlu.action]:
+            from_nlu = sure
     set_aside = bool(verdict.segments) and not any(s.trusted for s in verdict.segments)
     if verdict.level == "none" and policy.trust_net_guards and set_aside:
-        from_nlu = NO_RISK
+        # Every sentence set aside: by a statement of safety, nothing from Rasa; by an idiom or a
+        # media word alone, Rasa asks when it would have handed off (round 11: a real risk sentence
+        # naming "the news", "a report" or "the book" was silenced outright).
+        from_nlu = _asks_only_if_sure(from_nlu) if verdict.reassurance is None else NO_RISK
     if verdict.level == "check":
         if from_nlu.action == "handoff":
             return from_nlu
@@ -223,5 +234,5 @@ class SafetyStack:
         return self.net.check(text, language)
 
     def decide(self, verdict: NetVerdict, result: NluResult | None,
-               pieces: Sequence[NluResult] = ()) -> SafetyDecision:
-        return decide(verdict, result, self.policy, pieces)
+               pieces: Sequence[NluResult] = (), guarded: NluResult | None = None) -> SafetyDecision:
+        return decide(verdict, result, self.policy, pieces, guarded)

@@ -191,7 +191,8 @@ class Understander:
         whole_trusted = all(s.trusted for s in verdict.segments) or not verdict.segments
         whole = max(results[: len(windows)], key=crisis_confidence)
         if extra:
-            decision = self.stack.decide(verdict, whole if whole_trusted else None, piece_results)
+            guarded = whole if not whole_trusted and verdict.reassurance is None else None
+            decision = self.stack.decide(verdict, whole if whole_trusted else None, piece_results, guarded)
         else:  # one sentence: the whole message is the piece; the decision sets it aside if untrusted
             decision = self.stack.decide(verdict, whole)
         return Understanding(result, decision, verdict, language=lang)

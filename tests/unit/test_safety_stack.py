@@ -174,9 +174,14 @@ async def test_a_safety_statement_does_not_silence_another_sentence() -> None:
 
 
 async def test_an_idiom_sentence_is_set_aside_but_the_rest_is_read() -> None:
-    nlu = SentenceNlu("killing", 0.95)
+    """A sentence the net set aside as an idiom is not read alone; the whole message around it
+    speaks only when Rasa is sure enough to have handed off, and then it asks (round 11)."""
+    nlu = SentenceNlu("killing", 0.7)
     calm = await Understander(nlu).understand("This paperwork is killing me. Anyway.")
     assert not calm.safety.crisis
+    nlu = SentenceNlu("killing", 0.95)
+    sure = await Understander(nlu).understand("This paperwork is killing me. Anyway.")
+    assert sure.safety.action == "ask" and sure.safety.layer == "nlu"
     nlu = SentenceNlu("bridge", 0.95)
     risky = await Understander(nlu).understand(
         "This paperwork is killing me. I keep thinking about the bridge by the hospital.")
@@ -221,3 +226,18 @@ def test_reader_has_piece_thresholds_of_its_own() -> None:
 
 def test_policy_without_reader_ignores_the_risk_field() -> None:
     assert decide(NONE, read(0.99, ("sadness", 0.9)), POLICY).action == "none"
+
+
+async def test_a_media_word_in_a_real_risk_sentence_no_longer_silences_rasa() -> None:
+    """Round 11, from the dev sets' misses: "the thought of him seeing it on the news" made the net set
+    the sentence aside as media talk, and Rasa, sure of the risk, was never heard. Now it asks."""
+    nlu = SentenceNlu("platform edge", 0.95)
+    text = ("Clinic is next Tuesday and the form came back again. I stood at the platform edge this morning "
+            "and only the thought of him seeing it on the news stopped me. Is the new drug covered?")
+    understanding = await Understander(nlu).understand(text)
+    assert understanding.safety.action == "ask" and understanding.safety.layer == "nlu"
+    film = SentenceNlu("overdose", 0.7)
+    quiet = await Understander(film).understand(
+        "In the film the character takes an overdose. My daughter had to leave the room.")
+    assert not quiet.safety.crisis
+
