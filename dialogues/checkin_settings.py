@@ -27,7 +27,7 @@ def stop(turn: Turn) -> None:
     turn.say(turn.t("checkin_off"))
 
 
-async def on_intent(turn: Turn, intent: str, result: NluResult, text: str = "") -> None:
+async def on_intent(turn: Turn, intent: str, result: NluResult, text: str) -> None:
     """"Check in on me at 8pm": the time comes from the message's own words, read by the same parser
     as a typed answer to "what time?" (a `time` entity, when an NLU gives one, is read first). Since
     round 10 the Rasa pipeline has no entity extractor: its CRF learnt times from 30 annotated

@@ -128,7 +128,7 @@ async def respond_to_intent(turn: Turn, intent: str) -> None:
         await offer(turn, "request_practice")
 
 
-async def route(turn: Turn, result: NluResult | None, text: str = "") -> None:
+async def route(turn: Turn, result: NluResult | None, text: str) -> None:
     """Idle free text. `result` is None only when the NLU could not be reached; `text` is the
     message itself, read again only where its own words carry a value (a check-in time)."""
     if result is None:

@@ -313,10 +313,11 @@ class CrisisNet:
         safe = statements[0][1] if statements and len(cleaned.split()) <= STATEMENT_WORDS else None
         dated = self.past.search(cleaned)
         turn = self.turn_to_today.search(cleaned) if self.turn_to_today else None
-        past = dated is not None and not (turn and turn.start() > dated.start())
         # Where today begins in a sentence dated before a turn ("..., but now"); risk words that start
-        # before it are the dated story's, those after it are today's.
+        # before it are the dated story's, those after it are today's. Without such a turn, a dated
+        # sentence is told in the past as a whole.
         today_from = turn.start() if dated is not None and turn and turn.start() > dated.start() else None
+        past = dated is not None and today_from is None
 
         def told_before_turn(start: int) -> bool:
             return today_from is not None and start < today_from
@@ -332,13 +333,13 @@ class CrisisNet:
                 level: Level = pattern.level
                 negated = self._negated_before(cleaned, match.start()) or (
                     not pattern.negation_is_risk and bool(self.inner_negation.search(match.group(0))))
+                softened = negated or past or told_before_turn(match.start())
                 if media:
                     level = "none"
-                elif level == "crisis" and (negated or past or told_before_turn(match.start())):
+                elif level == "crisis" and softened:
                     level = "check"
                 if level != "none":
-                    found.append(_Hit(level, pattern.kind, pattern.id,
-                                      negated or past or told_before_turn(match.start())))
+                    found.append(_Hit(level, pattern.kind, pattern.id, softened))
                 break
         for frame in self.frames:
             matches = [regex.search(cleaned) for regex in frame.regexes]
@@ -348,11 +349,10 @@ class CrisisNet:
             # sentence, softens it ("i'm not going to hurt him, i just need to rant").
             negated = safe is not None or not frame.negation_is_risk and any(
                 self._negated_before(cleaned, m.start()) for m in matches if m)
-            dated_slots = told_before_turn(max(m.start() for m in matches if m))
-            level = "none" if media else (
-                "check" if frame.level == "crisis" and (negated or past or dated_slots) else frame.level)
+            softened = negated or past or told_before_turn(max(m.start() for m in matches if m))
+            level = "none" if media else ("check" if frame.level == "crisis" and softened else frame.level)
             if level != "none":
-                found.append(_Hit(level, frame.kind, frame.id, negated or past or dated_slots))
+                found.append(_Hit(level, frame.kind, frame.id, softened))
         return _Read(
             cleaned, found, guarded, safe, past,
             present=bool(self.present and self.present.search(cleaned)),

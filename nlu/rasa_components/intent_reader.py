@@ -16,19 +16,14 @@ is persisted as plain arrays and JSON (no pickle): a model file is data, never c
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import numpy as np
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.rasa_components.linear_reader import LinearReader
-
-logger = logging.getLogger(__name__)
 
 INTENT_RANKING = "intent_ranking"
 
@@ -48,12 +43,8 @@ class IntentReader(LinearReader):
             "ranking_length": 10,
         }
 
-    def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-        if len({e.get(INTENT) for e in examples}) < 2:
-            logger.warning("IntentReader needs at least two intents; it will not read.")
-            return self._resource
-        return self.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+    def label_of(self, intent: str) -> str:
+        return intent
 
     def process(self, messages: list[Message]) -> list[Message]:
         probabilities = self.probabilities([m.get(TEXT) or "" for m in messages])

@@ -15,6 +15,8 @@ import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.linear_model import LogisticRegression
 
 from nlu.rasa_components.text_features import TextFeatures
@@ -40,6 +42,18 @@ class LinearReader(GraphComponent):
     def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> LinearReader:
         return cls(config, model_storage, resource)
+
+    def label_of(self, intent: str) -> Any:
+        """The class a training example of `intent` teaches (the intent itself, or risk / not)."""
+        raise NotImplementedError
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        labels = [self.label_of(e.get(INTENT)) for e in examples]
+        if len(set(labels)) < 2:
+            logger.warning("%s needs examples of at least two classes; it will not read.", type(self).__name__)
+            return self._resource
+        return self.fit([e.get(TEXT) for e in examples], labels)
 
     def fit(self, texts: list[str], labels: list[Any]) -> Resource:
         """Fit features and classifier with the component's C, max_iter and tol, and persist them."""

@@ -15,18 +15,13 @@ project root on PYTHONPATH so the pipeline can name it. It is persisted as plain
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.rasa_components.linear_reader import LinearReader
-
-logger = logging.getLogger(__name__)
 
 #: The key the reader adds to every parse result.
 RISK = "risk"
@@ -47,14 +42,8 @@ class RiskReader(LinearReader):
             "max_iter": 2000,
         }
 
-    def train(self, training_data: TrainingData) -> Resource:
-        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
-        risk = set(self.config["risk_intents"])
-        labels = [int(e.get(INTENT) in risk) for e in examples]
-        if len(set(labels)) < 2:
-            logger.warning("RiskReader needs examples of risk and of non-risk; it will not read.")
-            return self._resource
-        return self.fit([e.get(TEXT) for e in examples], labels)
+    def label_of(self, intent: str) -> int:
+        return int(intent in self.config["risk_intents"])
 
     def process(self, messages: list[Message]) -> list[Message]:
         probabilities = self.probabilities([m.get(TEXT) or "" for m in messages])
