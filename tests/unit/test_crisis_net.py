@@ -401,3 +401,25 @@ def test_round_10_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str,
     assert NET.check(quiet).level == "none", NET.check(quiet)
     verdict = NET.check(risk)
     assert verdict.level != "none" and verdict.kind == kind, verdict
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk", "level", "kind"),
+    [  # a threat to the parent's life said without "kill", by a partner named without "my"
+     ("he said the meeting won't end before 6 so i'll be late for pick up",
+      "husband has all the money and our passports and says ill never leave alive", "crisis", "unsafe_home"),
+     # marks on one's own neck are what strangling leaves; a seat belt's or a monitor's are not
+     ("bruises on my neck from the seatbelt after the crash last week, all checked at a&e",
+      "the marks are on my neck this time so i cant take jamie to physio tomorrow, theyll ask", "check", "unsafe_home"),
+     # giving all the morning doses at once is logistics; the rest of the bottle is an overdose
+     ("i was thinking about giving her all her meds at once in the morning instead of splitting them",
+      "honestly i have been thinking about crushing the rest of his seizure meds into his juice", "crisis", "harm_others"),
+     ("im thinking about melatonin so she would just sleep through the night for once",
+      "keep picturing giving her enough of her insulin so she'd never wake up", "crisis", "harm_others")],
+)
+def test_round_11_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str, risk: str, level: str, kind: str) -> None:
+    """Round 11, from the issue's families (a threat told as "you'll never leave alive", violence told
+    by its marks, a parent's plan told by its means) and each one's everyday neighbour."""
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    verdict = NET.check(risk)
+    assert verdict.level == level and verdict.kind == kind, verdict

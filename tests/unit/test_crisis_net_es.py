@@ -157,3 +157,20 @@ def test_round_10_spanish_everyday_senses_are_quiet_and_the_risk_stays(quiet: st
     assert NET.check(quiet).level == "none", NET.check(quiet)
     verdict = NET.check(risk)
     assert verdict.level == "crisis" and verdict.kind == "unsafe_home", verdict
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk", "level", "kind"),
+    [("dice que no salgo de la clínica hasta que firme todo", "mi esposo tiene los papeles y dice que de aquí no salgo viva",
+      "crisis", "unsafe_home"),
+     ("tiene marcas en el cuello por los parches del monitor", "tengo las marcas en el cuello y mañana es la cita del niño, me van a preguntar",
+      "check", "unsafe_home"),
+     ("le tengo que moler las pastillas en el jugo porque no las traga",
+      "pienso en darle todas sus pastillas de la epilepsia para que ya no despierte", "crisis", "harm_others")],
+)
+def test_round_11_spanish_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str, risk: str, level: str, kind: str) -> None:
+    """Round 11, the same families as in English, in Spanish words: a threat to the parent's life,
+    violence told by its marks, a parent's plan told by its means."""
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    verdict = NET.check(risk)
+    assert verdict.level == level and verdict.kind == kind, verdict
