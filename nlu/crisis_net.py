@@ -125,6 +125,11 @@ class GrammarSpec(_Strict):
     #: Negations that are themselves risk ("i can't promise", "no way out", "not an intrusive
     #: thought any more"): a sentence holding one is never read as a statement of safety.
     safety_blockers: str | None = None
+    #: An age in the past ("he tried at 12", group `age`) and the age today ("he's 15 now", group
+    #: `age`): a sentence told at a younger age than the one given for today is told in the past.
+    #: A bare "at 12" is as often a time of day, so it dates nothing without an older age today.
+    age_then: str | None = None
+    age_now: str | None = None
 
 
 class NormaliseSpec(_Strict):
@@ -254,6 +259,8 @@ class CrisisNet:
         self.safety_blockers = _optional(grammar.safety_blockers)
         self.cleared = _optional(grammar.cleared)
         self.ingestion = _optional(grammar.ingestion)
+        self.age_then = _optional(grammar.age_then)
+        self.age_now = _optional(grammar.age_now)
         self.normalise = Normaliser(spec.normalise.words, spec.normalise.rewrites)
         self.guards = tuple(re.compile(g.regex) for g in spec.guards)
         self.safety = tuple((re.compile(g.regex), g.reason) for g in spec.safety)
@@ -367,6 +374,23 @@ class CrisisNet:
         normal = self.normalise(text)
         return [s.strip() for s in self.sentences.split(normal) if s and s.strip()] if normal else []
 
+    def _date_by_age(self, read: list[_Read]) -> None:
+        """ "My son overdosed at 15. He's 20 now and doing amazing": a sentence told at an age younger
+        than the age given for today is told in the past, and its risk words are softened as a dated
+        sentence's are. Without an older age today nothing is dated ("she took them at 11")."""
+        if self.age_then is None or self.age_now is None:
+            return
+        today = [int(m.group("age")) for r in read for m in self.age_now.finditer(r.text)]
+        if not today:
+            return
+        for r in read:
+            if r.past or r.present:
+                continue
+            then = [int(m.group("age")) for m in self.age_then.finditer(r.text)]
+            if then and max(then) < max(today):
+                r.past = True
+                r.hits = [_Hit("check" if h.level == "crisis" else h.level, h.kind, h.pattern_id, True) for h in r.hits]
+
     @staticmethod
     def _date_stories(read: list[_Read]) -> None:
         """Which sentences belong to a story told in the past.
@@ -424,6 +448,7 @@ class CrisisNet:
         if not sentences:
             return NONE
         read = [self._read(sentence) for sentence in sentences]
+        self._date_by_age(read)
         self._date_stories(read)
         reason = self._reassurance(read)
         story = reason == "past" and any(r.past for r in read)

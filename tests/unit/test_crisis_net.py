@@ -423,3 +423,24 @@ def test_round_11_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str,
     assert NET.check(quiet).level == "none", NET.check(quiet)
     verdict = NET.check(risk)
     assert verdict.level == level and verdict.kind == kind, verdict
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["my son overdosed at 15. he's 20 now and doing amazing but i still check on him sleeping when he visits",
+     "he tried to kill himself at 12. hes 15 now and doing really well but every time he looks sad i spiral"],
+)
+def test_a_crisis_told_at_a_younger_age_than_today_is_over(text: str) -> None:
+    """Round 11: "at 15 ... he's 20 now" dates the story as surely as "five years ago"."""
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassurance == "past", verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("she took 20 of my pills at 11. shes sleeping now", "medical"),  # a time of day, no age today
+     ("my son tried to hang himself at 15. he is 15 now, it was last night", "child_at_risk")],  # the same age
+)
+def test_an_age_dates_nothing_without_an_older_age_today(text: str, kind: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "crisis" and verdict.kind == kind, verdict

@@ -174,3 +174,10 @@ def test_round_11_spanish_frames_keep_their_risk_and_lose_the_everyday_sense(qui
     assert NET.check(quiet).level == "none", NET.check(quiet)
     verdict = NET.check(risk)
     assert verdict.level == level and verdict.kind == kind, verdict
+
+
+def test_a_crisis_told_at_a_younger_age_than_today_is_over_in_spanish() -> None:
+    verdict = NET.check("mi hijo intentó matarse a los 12. tiene 15 años ahora y está bien gracias a dios")
+    assert verdict.level == "none" and verdict.reassurance == "past", verdict
+    for text in ("se tomó todas mis pastillas a las 11. ahora tiene 14", "se tomó las pastillas a los 13 y ahora tiene 13"):
+        assert NET.check(text).level == "crisis", NET.check(text)
