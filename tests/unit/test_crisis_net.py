@@ -444,3 +444,37 @@ def test_a_crisis_told_at_a_younger_age_than_today_is_over(text: str) -> None:
 def test_an_age_dates_nothing_without_an_older_age_today(text: str, kind: str) -> None:
     verdict = NET.check(text)
     assert verdict.level == "crisis" and verdict.kind == kind, verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("She overdosed last spring but she's doing so much better now, eating, sleeping, laughing.", "past"),
+     ("my daughter was in a psych unit for suicidal thoughts last year. she's home, stable, and asked for a sleepover", "past"),
+     ("our son ran away twice last year, since the new meds nothing for 11 months. scared to jinx it", "past"),
+     ("When my son was a newborn I had intrusive thoughts about hurting him. The perinatal team helped me.", "past"),
+     ("Safe and sound, no dark thoughts, just FURIOUS at the insurance company", "safety"),
+     ("not self harming, not planning anything, just flat. everything's gone grey since his diagnosis", "safety")],
+)
+def test_round_12_ways_of_saying_it_is_over_or_safe(text: str, reason: str) -> None:
+    """Round 12, from the recorded round-11 set's alarms (now training data): "doing so much better",
+    "home, stable", "nothing for 11 months", "when my son was a newborn", "the perinatal team helped",
+    "no dark thoughts"; and "everything's gone grey" is a mood, not a colour."""
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassurance == reason, verdict
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk", "kind"),
+    [("the bag leaked in the supermarket and i wanted to die on the spot", "i want to die, i have the pills", "self_harm"),
+     ("nearly killed myself laughing at what she told the consultant", "i'm going to kill myself tonight", "self_harm"),
+     ("everything's gone grey since his diagnosis", "he went grey and floppy and isnt breathing right", "medical")],
+)
+def test_round_12_figures_of_speech_are_quiet_and_the_risk_stays(quiet: str, risk: str, kind: str) -> None:
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    verdict = NET.check(risk)
+    assert verdict.level == "crisis" and verdict.kind == kind, verdict
+
+
+def test_a_denial_with_an_exception_is_not_a_statement_of_safety() -> None:
+    verdict = NET.check("no dark thoughts except the one about the bridge")
+    assert verdict.level != "none" and not verdict.reassured, verdict
