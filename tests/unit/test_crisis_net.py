@@ -478,3 +478,22 @@ def test_round_12_figures_of_speech_are_quiet_and_the_risk_stays(quiet: str, ris
 def test_a_denial_with_an_exception_is_not_a_statement_of_safety() -> None:
     verdict = NET.check("no dark thoughts except the one about the bridge")
     assert verdict.level != "none" and not verdict.reassured, verdict
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk", "level", "kind"),
+    [("how much calpol is too much for a 4 year old", "how many sleeping tablets would be lethal", "check", "self_harm"),
+     ("my husband will have to manage without me from monday while i'm in for my op",
+      "the funeral plans paid up and the passwords are in the blue folder so tom can manage without me from monday",
+      "check", "self_harm"),
+     ("i put a cushion behind his back so he can sit in the bath", "one more meltdown and im putting the cushion over his face",
+      "crisis", "harm_others"),
+     ("we moved the car seat into my car for now", "we've moved into the car for now, can't risk him finding us at mum's",
+      "crisis", "unsafe_home")],
+)
+def test_round_12_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str, risk: str, level: str, kind: str) -> None:
+    """Round 12, from the recorded round-11 set's misses (now training data): the amount that kills asked
+    as a dosing question, affairs put in order, a cushion over a face, a family living in the car."""
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    verdict = NET.check(risk)
+    assert verdict.level == level and verdict.kind == kind, verdict
