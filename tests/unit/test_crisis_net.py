@@ -497,3 +497,13 @@ def test_round_12_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str,
     assert NET.check(quiet).level == "none", NET.check(quiet)
     verdict = NET.check(risk)
     assert verdict.level == level and verdict.kind == kind, verdict
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk"),
+    [("i'm gonna jump off a bridge if they move the appointment again lol not really", "i want to kill myself and i'm not joking"),
+     ("i want to die of this paperwork, kidding, mostly", "i want to die and i dont think i'm kidding anymore")],
+)
+def test_a_wish_taken_back_in_the_same_breath_is_a_figure_of_speech(quiet: str, risk: str) -> None:
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    assert NET.check(risk).level == "crisis", NET.check(risk)

@@ -181,3 +181,14 @@ def test_a_crisis_told_at_a_younger_age_than_today_is_over_in_spanish() -> None:
     assert verdict.level == "none" and verdict.reassurance == "past", verdict
     for text in ("se tomó todas mis pastillas a las 11. ahora tiene 14", "se tomó las pastillas a los 13 y ahora tiene 13"):
         assert NET.check(text).level == "crisis", NET.check(text)
+
+
+@pytest.mark.parametrize(
+    ("quiet", "risk"),
+    [("me voy a tirar de un puente si me vuelven a cambiar la cita jajaja no es cierto pero que coraje", "me quiero matar y no es broma"),
+     ("me quiero tirar por la ventana con tanto papeleo jaja es broma, vivo en un primer piso",
+      "me voy a tirar del puente, ya no sé si es broma")],
+)
+def test_a_wish_taken_back_in_the_same_breath_is_a_figure_of_speech_in_spanish(quiet: str, risk: str) -> None:
+    assert NET.check(quiet).level == "none", NET.check(quiet)
+    assert NET.check(risk).level == "crisis", NET.check(risk)
