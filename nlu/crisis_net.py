@@ -125,9 +125,11 @@ class GrammarSpec(_Strict):
     #: Negations that are themselves risk ("i can't promise", "no way out", "not an intrusive
     #: thought any more"): a sentence holding one is never read as a statement of safety.
     safety_blockers: str | None = None
-    #: An age in the past ("he tried at 12", group `age`) and the age today ("he's 15 now", group
-    #: `age`): a sentence told at a younger age than the one given for today is told in the past.
-    #: A bare "at 12" is as often a time of day, so it dates nothing without an older age today.
+    #: An age or a school year in the past ("he tried at 12", group `age`; "all through year 9", group
+    #: `grade`) and today ("he's 15 now", "she's in year 12 now"): a sentence told at a younger age, or
+    #: an earlier school year, than the one given for today is told in the past (ages are compared with
+    #: ages, years with years). A bare "at 12" is as often a time of day, so it dates nothing without
+    #: an older age today.
     age_then: str | None = None
     age_now: str | None = None
 
@@ -219,6 +221,13 @@ class _Read:
     past_before_turn: bool = False
     told_past: bool = False  # part of a story told in the past (set after the whole message is read)
     dated: bool = False  # dated by the short sentence after it ("that was 2019.")
+
+
+def _scaled(match: re.Match[str]) -> tuple[str, int]:
+    """An age or a school year from `age_then` / `age_now`: the named group that matched, and its
+    number. Ages are compared with ages and school years with school years, never across."""
+    scale, value = next((k, v) for k, v in match.groupdict().items() if v is not None)
+    return scale, int(value)
 
 
 def _expand(source: str, macros: dict[str, str]) -> str:
@@ -320,6 +329,8 @@ class CrisisNet:
         safe = statements[0][1] if statements and len(cleaned.split()) <= STATEMENT_WORDS else None
         dated = self.past.search(cleaned)
         turn = self.turn_to_today.search(cleaned) if self.turn_to_today else None
+        if dated is None and (ages := self._age_turn(cleaned)) is not None:
+            dated, turn = ages  # "cutting all through year 9, she's in year 12 now": today begins at "she's"
         # Where today begins in a sentence dated before a turn ("..., but now"); risk words that start
         # before it are the dated story's, those after it are today's. Without such a turn, a dated
         # sentence is told in the past as a whole.
@@ -374,20 +385,33 @@ class CrisisNet:
         normal = self.normalise(text)
         return [s.strip() for s in self.sentences.split(normal) if s and s.strip()] if normal else []
 
+    def _age_turn(self, sentence: str) -> tuple[re.Match[str], re.Match[str]] | None:
+        """An earlier age or school year, then today's, in one sentence: the first dates what is told
+        before the second, as a date before "but now" does."""
+        if self.age_then is None or self.age_now is None:
+            return None
+        nows = list(self.age_now.finditer(sentence))
+        for then in self.age_then.finditer(sentence):
+            scale, n = _scaled(then)
+            for now in nows:
+                if now.start() > then.start() and _scaled(now)[0] == scale and n < _scaled(now)[1]:
+                    return then, now
+        return None
+
     def _date_by_age(self, read: list[_Read]) -> None:
         """ "My son overdosed at 15. He's 20 now and doing amazing": a sentence told at an age younger
         than the age given for today is told in the past, and its risk words are softened as a dated
         sentence's are. Without an older age today nothing is dated ("she took them at 11")."""
         if self.age_then is None or self.age_now is None:
             return
-        today = [int(m.group("age")) for r in read for m in self.age_now.finditer(r.text)]
+        today = [_scaled(m) for r in read for m in self.age_now.finditer(r.text)]
         if not today:
             return
         for r in read:
             if r.past or r.present:
                 continue
-            then = [int(m.group("age")) for m in self.age_then.finditer(r.text)]
-            if then and max(then) < max(today):
+            then = [_scaled(m) for m in self.age_then.finditer(r.text)]
+            if any(scale == now_scale and n < now for scale, n in then for now_scale, now in today):
                 r.past = True
                 r.hits = [_Hit("check" if h.level == "crisis" else h.level, h.kind, h.pattern_id, True) for h in r.hits]
 

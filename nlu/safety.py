@@ -200,11 +200,13 @@ def decide(
         # crisis line on Rasa's word alone (the net found nothing here).
         from_nlu = _asks_only_if_sure(from_nlu)
     if verdict.reassurance is not None:
-        # Believed. An ended medical event covers only the event as told: any other sentence Rasa
-        # reads as risk speaks as usual (the covered ones were never trusted to it). Otherwise Rasa
-        # alone asks only when it is sure enough to have handed off ("i'm not suicidal. but i keep
-        # thinking about the bridge").
-        signal = from_nlu if verdict.reassurance == "resolved" else _asks_only_if_sure(from_nlu)
+        # Believed. An ended medical event, or a crisis told in the past that is over, covers only
+        # what was told as ended or past: any sentence of today Rasa reads as risk speaks as usual
+        # (the covered ones were never trusted to it): "he broke my ribs in 2020, we did counselling,
+        # he's been okay since. Last week he held his gun to my head" (round 12). After a statement
+        # of safety Rasa alone asks only when it is sure enough to have handed off ("i'm not
+        # suicidal. but i keep thinking about the bridge").
+        signal = from_nlu if verdict.reassurance in ("resolved", "past") else _asks_only_if_sure(from_nlu)
         if signal.action != "none":
             return signal
         return SafetyDecision("none", rule=f"reassured_{verdict.reassurance}", reassurance=verdict.reassurance)

@@ -507,3 +507,28 @@ def test_round_12_frames_keep_their_risk_and_lose_the_everyday_sense(quiet: str,
 def test_a_wish_taken_back_in_the_same_breath_is_a_figure_of_speech(quiet: str, risk: str) -> None:
     assert NET.check(quiet).level == "none", NET.check(quiet)
     assert NET.check(risk).level == "crisis", NET.check(risk)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["she self harmed all through year 9, she's in year 12 now and hasn't for over a year. i still check her arms",
+     "my son was cutting in year 8, it stopped after we moved schools. hes in year 11 now.",
+     "18 months clean today from cutting myself, nobody irl knows so telling you",
+     "when we lived in leeds my ex strangled me in front of our daughter. we've been in scotland 4 years now and she's thriving at school.",
+     "Before the divorce there were nights I hid in the bathroom with the kids while he smashed things. That's all over."],
+)
+def test_round_12_a_crisis_placed_in_the_past_by_a_school_year_a_place_or_a_clean_streak(text: str) -> None:
+    """Round 12, from dev set 5 (past and present): school years compared as ages are, "when we lived
+    in", "before the divorce", "18 months clean", "it stopped after"."""
+    verdict = NET.check(text)
+    assert verdict.level == "none" and verdict.reassurance == "past", verdict
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("he's in year 9 now and since year 7 he has been cutting, last night he cut himself deep", "child_at_risk"),
+     ("i've started cutting again after 8 years clean, since his epilepsy got worse, and i cant stop", "self_harm")],
+)
+def test_round_12_a_relapse_or_a_later_year_is_today(text: str, kind: str) -> None:
+    verdict = NET.check(text)
+    assert verdict.level == "crisis" and verdict.kind == kind, verdict

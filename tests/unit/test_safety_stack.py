@@ -241,3 +241,27 @@ async def test_a_media_word_in_a_real_risk_sentence_no_longer_silences_rasa() ->
         "In the film the character takes an overdose. My daughter had to leave the room.")
     assert not quiet.safety.crisis
 
+
+
+async def test_a_crisis_told_as_over_does_not_silence_a_sentence_of_today() -> None:
+    """Round 12: a story dated in the past and said to be over is believed for what it tells, and no
+    further: a sentence of today that Rasa reads as risk speaks as usual, as after an ended medical
+    event. The dated sentences themselves stay untrusted to Rasa."""
+
+    class Gun(SentenceNlu):
+        async def parse(self, text: str) -> NluResult:
+            self.read.append(text)
+            if "gun" in text.lower():
+                return result(("crisis_unsafe", 0.7), ("worry", 0.3))
+            if "ribs" in text.lower():
+                return result(("crisis_unsafe", 0.95), ("worry", 0.05))
+            return result(("worry", 0.9), ("crisis_unsafe", 0.05))
+
+    text = ("My husband broke two of my ribs in 2020. We did counselling, he's been okay since. "
+            "Last week he held his gun to my head in the kitchen.")
+    understanding = await Understander(Gun("")).understand(text)
+    assert understanding.net.reassurance == "past"
+    assert understanding.safety.crisis and understanding.safety.layer == "nlu"
+    over = await Understander(Gun("")).understand(
+        "My husband broke two of my ribs in 2020. We did counselling, he's been okay since.")
+    assert over.safety.action == "none" and over.safety.reassured
